@@ -1,0 +1,72 @@
+// Decoding of NNR bitstreams (ISO/IEC 15938-17, DeepCABAC).
+#ifndef NNR_DECODER_H
+#define NNR_DECODER_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nnr/error.h"
+#include "nnr/syntax.h"
+#include "nnr/tensor.h"
+
+namespace nnr {
+
+struct DecodeOptions {
+  // Worker threads: 0 = one per core. Output is identical for every value.
+  int threads = 0;
+  // Decode block rows from their entry points in parallel where a tensor has them.
+  bool use_entry_points = true;
+  // Output W' = W x LS for NNR_PT_BLOCK units with local scaling and drop LS
+  // (the conformance output). When false every coded tensor is output as decoded.
+  bool apply_local_scaling = true;
+  // Also return each coded tensor's reconstruction levels (DecodedTensor::levels).
+  bool keep_levels = false;
+  // Upper bound on the decoded output; larger streams fail with kLimitExceeded
+  // before anything is allocated.
+  uint64_t max_output_bytes = uint64_t{8} << 30;
+};
+
+// How one tensor was coded (informative).
+struct TensorCodingInfo {
+  size_t unit_index = 0;   // index of its NDU among the stream's units (top level)
+  int payload_type = 0;    // NnrPayloadType
+  int member = -1;         // NNR_PT_BLOCK: list position in topology_elem_ids; -1 otherwise
+  int qp = 0;
+  double step_size = 0.0;
+  int dq_flag = 0;
+  int scan_order = 0;
+  int cabac_unary_length_minus1 = 0;
+  bool codebook = false;
+  int64_t cb_zero_offset = 0;
+  std::vector<int64_t> codebook_values;
+  std::vector<int> init_sets;  // context init set per context index (7.3)
+  int partial_data_counter = 0;
+};
+
+struct DecodedTensor : Tensor {
+  TensorCodingInfo info;
+  std::vector<int32_t> levels;  // reconstruction levels (keep_levels); codebook: index - CbZeroOffset
+  bool is_local_scaling = false;  // true for an LS member output with apply_local_scaling = false
+};
+
+struct DecodedModel {
+  std::vector<DecodedTensor> tensors;  // in NDU order; BLOCK members in coding order
+  std::vector<NnrUnit> units;          // the parsed units
+  std::vector<std::string> warnings;   // things worth knowing that did not stop decoding
+  int qp_density = 0;
+};
+
+// Decodes a complete bitstream held in memory.
+Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out);
+
+// Parses every unit's syntax (no arithmetic decoding), recording each element
+// with its bit offset.
+Status parse_units(const uint8_t* data, size_t size, std::vector<NnrUnit>* units);
+
+const char* version_string();
+
+}  // namespace nnr
+
+#endif  // NNR_DECODER_H

@@ -1,0 +1,140 @@
+// The DeepCABAC arithmetic decoding engine (spec 8.5), register level:
+// value = D*128 + look-ahead, a byte refill every 8 shifts. Header-only so the
+// level decoder's hot loop inlines it.
+//
+// Reads never go outside the segment: past its end the decoder shifts in
+// zero bytes and counts them, and the caller turns that into an error.
+#ifndef NNR_CABAC_ARITH_DECODER_H
+#define NNR_CABAC_ARITH_DECODER_H
+
+#include <cstddef>
+#include <cstdint>
+
+#include "cabac/context_model.h"
+#include "cabac/tables.h"
+
+namespace nnr {
+
+class ArithDecoder {
+ public:
+  ArithDecoder() = default;
+  ArithDecoder(const uint8_t* data, size_t size) { init(data, size); }
+
+  void init(const uint8_t* data, size_t size) {
+    data_ = data;
+    size_ = size;
+    idx_ = 0;
+    range_ = 510;
+    value_ = (next_byte() << 8);
+    value_ |= next_byte();
+    bits_needed_ = -8;
+  }
+
+  // Starts at shift count P with window value D (an entry point, spec 5.5).
+  void init_at(const uint8_t* data, size_t size, uint64_t p, uint32_t d) {
+    data_ = data;
+    size_ = size;
+    idx_ = static_cast<size_t>(2 + (p >> 3));
+    bits_needed_ = static_cast<int>(p & 7) - 8;
+    const size_t look = static_cast<size_t>(1 + (p >> 3));
+    const uint32_t la = look < size_ ? data_[look] : 0u;
+    value_ = (d << 7) + ((la << (p & 7)) & 127u);
+    range_ = 256;
+  }
+
+  uint32_t decode_bin(ContextModel& ctx) {
+    const uint32_t mps = ctx.mps();
+    const uint32_t rlps = kRlps[(range_ >> 5) & 7][ctx.rho()];
+    range_ -= rlps;
+    const uint32_t scaled = range_ << 7;
+    uint32_t bin;
+    if (value_ < scaled) {
+      bin = mps;
+      if (range_ < 256) {
+        range_ <<= 1;
+        value_ <<= 1;
+        if (++bits_needed_ == 0) {
+          bits_needed_ = -8;
+          value_ |= next_byte();
+        }
+      }
+    } else {
+      bin = mps ^ 1u;
+      value_ -= scaled;
+      const int n = __builtin_clz(rlps) - 23;  // doublings that bring rlps to >= 256
+      value_ <<= n;
+      range_ = rlps << n;
+      bits_needed_ += n;
+      if (bits_needed_ >= 0) {
+        value_ += next_byte() << bits_needed_;
+        bits_needed_ -= 8;
+      }
+    }
+    ctx.update(bin);
+    return bin;
+  }
+
+  uint32_t decode_bypass() {
+    value_ <<= 1;
+    if (++bits_needed_ >= 0) {
+      bits_needed_ = -8;
+      value_ += next_byte();
+    }
+    const uint32_t scaled = range_ << 7;
+    if (value_ >= scaled) {
+      value_ -= scaled;
+      return 1;
+    }
+    return 0;
+  }
+
+  // n bypass bins, MSB first (n <= 32).
+  uint32_t decode_bypass_bins(int n) {
+    uint32_t v = 0;
+    for (int i = 0; i < n; ++i) v = (v << 1) | decode_bypass();
+    return v;
+  }
+
+  uint32_t decode_terminate() {
+    range_ -= 2;
+    const uint32_t scaled = range_ << 7;
+    if (value_ >= scaled) return 1;
+    if (range_ < 256) {
+      range_ <<= 1;
+      value_ <<= 1;
+      if (++bits_needed_ == 0) {
+        bits_needed_ = -8;
+        value_ |= next_byte();
+      }
+    }
+    return 0;
+  }
+
+  void range_reset() { range_ = 256; }
+
+  // Shift count P since the start of the segment (spec 5.4).
+  uint64_t shift_count() const { return 8 * (uint64_t(idx_) - 2) + uint64_t(bits_needed_ + 8); }
+  uint32_t window() const { return value_ >> 7; }
+  uint32_t range() const { return range_; }
+  // Bytes of the segment the decoder has taken in (2 + floor(P/8) in a valid stream).
+  size_t bytes_consumed() const { return idx_; }
+  bool overread() const { return idx_ > size_; }
+
+ private:
+  uint32_t next_byte() {
+    const uint32_t b = idx_ < size_ ? data_[idx_] : 0u;
+    ++idx_;
+    return b;
+  }
+
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  size_t idx_ = 0;
+  uint32_t value_ = 0;
+  uint32_t range_ = 510;
+  int bits_needed_ = -8;
+};
+
+}  // namespace nnr
+
+#endif  // NNR_CABAC_ARITH_DECODER_H

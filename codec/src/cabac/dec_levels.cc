@@ -1,0 +1,123 @@
+#include "cabac/dec_levels.h"
+
+#include <string>
+
+#include "cabac/tables.h"
+#include "nnr/error.h"
+
+namespace nnr {
+
+ScanGeometry ScanGeometry::make(const std::vector<int64_t>& dims, int scan_order) {
+  ScanGeometry g;
+  g.height = dims.empty() ? 1 : dims[0];
+  g.width = 1;
+  for (size_t i = 1; i < dims.size(); ++i) g.width *= dims[i];
+  const bool block = scan_order > 0 && dims.size() > 1 && g.height > 1 && g.width > 1;
+  g.block = block ? (4 << scan_order) : 0;
+  return g;
+}
+
+int64_t ScanGeometry::header_block_rows_minus1(int64_t d0, int scan_order) {
+  const int64_t b = int64_t{4} << scan_order;
+  return (d0 + b - 1) / b - 1;
+}
+
+namespace {
+
+[[noreturn]] void level_out_of_range(int64_t v) {
+  throw Error(ErrorCode::kInvalidBitstream, kNoOffset,
+              "decoded level " + std::to_string(v) + " is outside the int32 range");
+}
+
+// Magnitude |k| >= 1 after sig = 1 and the sign (spec 6).
+inline int64_t decode_magnitude(ArithDecoder& dec, ContextModel* gr, ContextModel* prefix, int n) {
+  int j = 0;
+  while (j < n && dec.decode_bin(gr[2 * j])) ++j;
+  if (j < n) return 1 + j;
+  int p = 0;
+  while (dec.decode_bin(prefix[p])) {
+    if (++p == 32) {
+      throw Error(ErrorCode::kInvalidBitstream, kNoOffset,
+                  "Exp-Golomb remainder prefix longer than 31 bins");
+    }
+  }
+  const int64_t rem = (int64_t{1} << p) - 1 + (p ? int64_t{dec.decode_bypass_bins(p)} : 0);
+  return n + 1 + rem;
+}
+
+template <bool kDq>
+void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry& g,
+                 int64_t row_begin, int64_t row_end, uint32_t& state_io, int32_t* levels,
+                 RowMark* marks, TensorContexts& tc) {
+  ContextModel* const sign_ctx = ctx + ContextLayout::kSign;
+  ContextModel* const prefix = ctx + 27 + 2 * n;
+  uint32_t state = state_io;
+  uint32_t c = 0;  // class of the previous level: 0 zero, 1 negative, 2 positive
+
+  auto element = [&](int64_t pos) {
+    if (!dec.decode_bin(ctx[(kDq ? 3 * state : 0) + c])) {
+      levels[pos] = 0;
+      c = 0;
+      if (kDq) state = kDqNextState[state][0];
+      return;
+    }
+    const uint32_t neg = dec.decode_bin(sign_ctx[c]);
+    const int64_t mag = decode_magnitude(dec, ctx + ContextLayout::kAbsGr + neg, prefix, n);
+    int64_t l;
+    if (kDq) {
+      l = 2 * mag - (state & 1);
+      state = kDqNextState[state][mag & 1];
+    } else {
+      l = mag;
+    }
+    if (neg) {
+      if (l > int64_t{1} << 31) level_out_of_range(-l);
+      levels[pos] = static_cast<int32_t>(-l);
+      c = 1;
+    } else {
+      if (l > INT32_MAX) level_out_of_range(l);
+      levels[pos] = static_cast<int32_t>(l);
+      c = 2;
+    }
+  };
+
+  if (!g.block) {
+    const int64_t total = g.numel();
+    for (int64_t pos = 0; pos < total; ++pos) element(pos);
+    state_io = state;
+    return;
+  }
+
+  const int64_t b = g.block;
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    if (r > 0) tc.reset();
+    dec.range_reset();
+    c = 0;
+    if (marks) marks[r] = RowMark{dec.shift_count(), dec.window(), state};
+    const int64_t y0 = r * b;
+    const int64_t y1 = y0 + b < g.height ? y0 + b : g.height;
+    for (int64_t x0 = 0; x0 < g.width; x0 += b) {
+      const int64_t x1 = x0 + b < g.width ? x0 + b : g.width;
+      for (int64_t y = y0; y < y1; ++y) {
+        const int64_t base = y * g.width;
+        for (int64_t x = x0; x < x1; ++x) element(base + x);
+      }
+    }
+  }
+  state_io = state;
+}
+
+}  // namespace
+
+void decode_levels(ArithDecoder& dec, TensorContexts& ctx, const ScanGeometry& geom,
+                   int64_t row_begin, int64_t row_end, uint32_t& dq_state, int32_t* levels,
+                   RowMark* marks) {
+  const int n = ctx.layout().n;
+  if (ctx.dq()) {
+    decode_span<true>(dec, ctx.data(), n, geom, row_begin, row_end, dq_state, levels, marks, ctx);
+  } else {
+    decode_span<false>(dec, ctx.data(), n, geom, row_begin, row_end, dq_state, levels, marks, ctx);
+  }
+}
+
+}  // namespace nnr

@@ -1,0 +1,50 @@
+// Decoding of the quantised levels of one tensor (spec 5, 6, 4.4): the
+// binarisation, context selection, DQ state machine and the block-row events.
+#ifndef NNR_CABAC_DEC_LEVELS_H
+#define NNR_CABAC_DEC_LEVELS_H
+
+#include <cstdint>
+#include <vector>
+
+#include "cabac/arith_decoder.h"
+#include "cabac/contexts.h"
+
+namespace nnr {
+
+// Scan geometry of a tensor (spec 5.1): its 2-D view and the block size of
+// the effective scan (0 = row-major).
+struct ScanGeometry {
+  int64_t height = 1;  // H = d[0]
+  int64_t width = 1;   // W = prod(d[1..])
+  int block = 0;       // B, or 0 when the effective scan is row-major
+
+  static ScanGeometry make(const std::vector<int64_t>& dims, int scan_order);
+  int64_t numel() const { return height * width; }
+  int64_t num_rows() const { return block ? (height + block - 1) / block : 1; }
+  // Number of entry points the header carries for these dims (spec 2.8.3),
+  // which is computed from the header even where the scan is row-major.
+  static int64_t header_block_rows_minus1(int64_t d0, int scan_order);
+};
+
+// Decoder state at the start of a block row, after its range reset.
+struct RowMark {
+  uint64_t p = 0;         // shift count
+  uint32_t d = 0;         // window value
+  uint32_t dq_state = 0;
+};
+
+// What a level may be: int32 reconstruction levels; NNR_PT_INT values too.
+enum class LevelKind { kUniform, kDependent };
+
+// Decodes rows [row_begin, row_end) (row 0 .. 1 for a row-major scan) of a
+// tensor into `levels` (reconstruction levels L, indexed by flat position).
+// `dq_state` carries the DQ state in and out. When `marks` is given,
+// marks[r] receives the state at the start of each decoded row r.
+// Throws nnr::Error (kInvalidBitstream) for a level outside int32.
+void decode_levels(ArithDecoder& dec, TensorContexts& ctx, const ScanGeometry& geom,
+                   int64_t row_begin, int64_t row_end, uint32_t& dq_state, int32_t* levels,
+                   RowMark* marks);
+
+}  // namespace nnr
+
+#endif  // NNR_CABAC_DEC_LEVELS_H

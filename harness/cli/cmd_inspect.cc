@@ -1,0 +1,53 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "common/inspect_json.h"
+#include "common/sha256.h"
+#include "nnr/decoder.h"
+#include "nnr/io.h"
+
+namespace nnr::cli {
+
+Runner add_inspect(CLI::App& app) {
+  struct Opts {
+    std::string stream;
+    bool headers_only = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("STREAM", o->stream, "NNR bitstream")->required();
+  app.add_flag("--headers-only", o->headers_only, "do not decode the arithmetic payloads");
+  return [o]() {
+    std::vector<uint8_t> bytes;
+    Status s = read_file(o->stream, &bytes);
+    if (!s.ok()) return report_error("", s);
+    nlohmann::ordered_json j;
+    j["file"] = o->stream;
+    j["size"] = bytes.size();
+    j["sha256"] = sha256_hex(bytes.data(), bytes.size());
+    std::vector<NnrUnit> units;
+    const Status parsed = parse_units(bytes.data(), bytes.size(), &units);
+    j["units"] = units_to_json(units);  // what was parsed, also when a later unit fails
+    int rc = 0;
+    if (!parsed.ok()) {
+      j["error"] = {{"byte", parsed.byte_offset()}, {"message", parsed.describe()}};
+      rc = report_error(o->stream, parsed);
+    } else if (!o->headers_only) {
+      DecodeOptions opt;
+      opt.keep_levels = true;
+      opt.apply_local_scaling = false;
+      opt.threads = 1;
+      DecodedModel model;
+      s = decode(bytes.data(), bytes.size(), opt, &model);
+      j["tensors"] = tensors_to_json(model.tensors);
+      j["warnings"] = model.warnings;
+      if (!s.ok()) {
+        j["error"] = {{"byte", s.byte_offset()}, {"message", s.describe()}};
+        rc = report_error(o->stream, s);
+      }
+    }
+    std::printf("%s\n", j.dump(1).c_str());
+    return rc;
+  };
+}
+
+}  // namespace nnr::cli

@@ -1,0 +1,25 @@
+// The subcommands of `nnr`. Each registers its options on the app and returns
+// the exit code when run.
+#ifndef NNR_HARNESS_CLI_COMMANDS_H
+#define NNR_HARNESS_CLI_COMMANDS_H
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "nnr/error.h"
+
+namespace nnr::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_decode(CLI::App& app);
+Runner add_inspect(CLI::App& app);
+Runner add_conform(CLI::App& app);
+
+// "nnr: FILE: byte N: what" on stderr; returns the exit code to use.
+int report_error(const std::string& file, const ::nnr::Status& s);
+
+}  // namespace nnr::cli
+
+#endif

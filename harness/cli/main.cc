@@ -1,0 +1,46 @@
+// nnr: the NNR codec, conformance and benchmarking tool.
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.h"
+#include "nnr/decoder.h"
+
+namespace nnr::cli {
+
+int report_error(const std::string& file, const Status& s) {
+  std::fprintf(stderr, "nnr: %s\n", s.describe(file).c_str());
+  return s.code() == ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace nnr::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"nnr - MPEG NNR (ISO/IEC 15938-17) codec, conformance and benchmarking"};
+  app.set_version_flag("--version", std::string("nnr ") + nnr::version_string());
+  app.require_subcommand(1);
+  std::map<CLI::App*, nnr::cli::Runner> runners;
+  auto add = [&](const char* name, const char* help, nnr::cli::Runner (*fn)(CLI::App&)) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    runners[sub] = fn(*sub);
+  };
+  add("decode", "Decode an NNR bitstream to .npy files", nnr::cli::add_decode);
+  add("inspect", "Describe every unit and syntax element of a bitstream as JSON", nnr::cli::add_inspect);
+  add("conform", "Check decoders against conformance vectors", nnr::cli::add_conform);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  for (auto& [sub, run] : runners) {
+    if (sub->parsed()) {
+      try {
+        return run();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "nnr: internal error: %s\n", e.what());
+        return 3;
+      }
+    }
+  }
+  return 2;
+}

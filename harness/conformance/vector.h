@@ -1,0 +1,38 @@
+// A conformance vector: a folder with a bitstream and manifest.json naming
+// every expected output tensor (name, dtype, shape, sha256).
+#ifndef NNR_HARNESS_CONFORMANCE_VECTOR_H
+#define NNR_HARNESS_CONFORMANCE_VECTOR_H
+
+#include <string>
+#include <vector>
+
+#include "nnr/error.h"
+
+namespace nnr {
+
+struct ExpectedTensor {
+  std::string name;
+  std::string dtype;
+  std::vector<int64_t> shape;
+  std::string sha256;
+};
+
+struct ConformanceVector {
+  std::string dir;
+  std::string name;
+  std::string description;
+  std::string stream_path;
+  std::string stream_sha256;  // may be empty
+  std::vector<ExpectedTensor> expected;
+};
+
+// Loads DIR/manifest.json. Errors name the file and the JSON path.
+Status load_vector(const std::string& dir, ConformanceVector* out);
+
+// The vector folders under `path`: `path` itself if it holds a manifest.json,
+// else its immediate subfolders that do (sorted by name).
+std::vector<std::string> find_vector_dirs(const std::string& path);
+
+}  // namespace nnr
+
+#endif
