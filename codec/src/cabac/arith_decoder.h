@@ -42,33 +42,27 @@ class ArithDecoder {
     range_ = 256;
   }
 
+  // Branch-free apart from the byte refill: which of MPS / LPS was coded is
+  // unpredictable, so both outcomes are computed and selected.
   uint32_t decode_bin(ContextModel& ctx) {
-    const uint32_t mps = ctx.mps();
-    const uint32_t rlps = kRlps[(range_ >> 5) & 7][ctx.rho()];
-    range_ -= rlps;
-    const uint32_t scaled = range_ << 7;
-    uint32_t bin;
-    if (value_ < scaled) {
-      bin = mps;
-      if (range_ < 256) {
-        range_ <<= 1;
-        value_ <<= 1;
-        if (++bits_needed_ == 0) {
-          bits_needed_ = -8;
-          value_ |= next_byte();
-        }
-      }
-    } else {
-      bin = mps ^ 1u;
-      value_ -= scaled;
-      const int n = __builtin_clz(rlps) - 23;  // doublings that bring rlps to >= 256
-      value_ <<= n;
-      range_ = rlps << n;
-      bits_needed_ += n;
-      if (bits_needed_ >= 0) {
-        value_ += next_byte() << bits_needed_;
-        bits_needed_ -= 8;
-      }
+    const int p = ctx.p();
+    const uint32_t mps = static_cast<uint32_t>(~p) >> 31;
+    const int q = p >> 7;
+    const uint32_t rho = static_cast<uint32_t>(q < 0 ? -q : q);
+    const uint32_t rlps = kRlps[(range_ >> 5) & 7][rho];
+    const uint32_t rmps = range_ - rlps;
+    const uint32_t scaled = rmps << 7;
+    const uint32_t lps = value_ >= scaled ? 1u : 0u;
+    const uint32_t bin = mps ^ lps;
+    value_ -= scaled & (0u - lps);
+    const uint32_t r = lps ? rlps : rmps;
+    const int n = __builtin_clz(r) - 23;  // doublings that bring the range to >= 256
+    range_ = r << n;
+    value_ <<= n;
+    bits_needed_ += n;
+    if (bits_needed_ >= 0) {
+      value_ += next_byte() << bits_needed_;
+      bits_needed_ -= 8;
     }
     ctx.update(bin);
     return bin;

@@ -35,14 +35,16 @@ struct ContextModel {
     const int q = p() >> 7;
     return static_cast<uint32_t>(q < 0 ? -q : q);
   }
+  // s = +1 for bin 1, -1 for bin 0: x += s * (T[16 + ((s*x) >> shift)] >> sx).
+  // Written with a sign mask so no branch depends on the bin.
   void update(uint32_t bin) {
-    if (bin) {
-      a = static_cast<int16_t>(a + (kProbUpdate[16 + (a >> 3)] >> sa));
-      b = static_cast<int16_t>(b + (kProbUpdate[16 + (b >> 7)] >> sb));
-    } else {
-      a = static_cast<int16_t>(a - (kProbUpdate[16 + ((-a) >> 3)] >> sa));
-      b = static_cast<int16_t>(b - (kProbUpdate[16 + ((-b) >> 7)] >> sb));
-    }
+    const int m = static_cast<int>(bin) - 1;  // 0 for bin 1, -1 for bin 0
+    const int sa_x = (a ^ m) - m;             // s * a
+    const int sb_x = (b ^ m) - m;             // s * b
+    const int da = kProbUpdate[16 + (sa_x >> 3)] >> sa;
+    const int db = kProbUpdate[16 + (sb_x >> 7)] >> sb;
+    a = static_cast<int16_t>(a + ((da ^ m) - m));
+    b = static_cast<int16_t>(b + ((db ^ m) - m));
   }
 };
 
