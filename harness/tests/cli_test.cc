@@ -1,0 +1,128 @@
+// The `nnr` command as a user runs it: exit codes, files written, and error
+// lines that name the file and the byte offset.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code;
+  std::string out;
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(NNR_CLI) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
+}
+
+const std::string kVector = NNR_SHARED_DIR "/conformance/nncodec/p21_block_bias";
+
+TEST(Cli, DecodeWritesNpyAndIndexMatchingTheManifest) {
+  if (!fs::exists(kVector)) GTEST_SKIP() << "shared conformance material not found";
+  const std::string out = ::testing::TempDir() + "/nnr_cli_decode";
+  fs::remove_all(out);
+  const Result r = run("decode " + kVector + "/stream.nnc -o " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream mf(kVector + "/manifest.json");
+  const nlohmann::json m = nlohmann::json::parse(mf);
+  std::ifstream ix(out + "/index.json");
+  const nlohmann::json idx = nlohmann::json::parse(ix);
+  ASSERT_EQ(idx.size(), m["decoded"].size());
+  for (const auto& e : m["decoded"]) {
+    bool found = false;
+    for (const auto& d : idx) {
+      if (d["name"] != e["name"]) continue;
+      found = true;
+      EXPECT_EQ(d["sha256"], e["sha256"]);
+      EXPECT_EQ(d["shape"], e["shape"]);
+      EXPECT_TRUE(fs::exists(out + "/" + d["file"].get<std::string>()));
+    }
+    EXPECT_TRUE(found) << e["name"];
+  }
+}
+
+TEST(Cli, TruncatedStreamNamesFileAndOffset) {
+  if (!fs::exists(kVector)) GTEST_SKIP() << "shared conformance material not found";
+  std::ifstream in(kVector + "/stream.nnc", std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string cut = ::testing::TempDir() + "/nnr_cli_cut.nnc";
+  {
+    std::ofstream o(cut, std::ios::binary);
+    o.write(bytes.data(), 100);  // inside the first NDU (it starts at byte 18)
+  }
+  const Result r = run("decode " + cut + " -o " + ::testing::TempDir() + "/nnr_cli_cut_out");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find(cut), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("byte 18"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(Cli, MissingFileIsAnError) {
+  const Result r = run("decode /nonexistent/x.nnc -o /tmp/nnr_never");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("/nonexistent/x.nnc"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InspectListsUnitsWithOffsets) {
+  if (!fs::exists(kVector)) GTEST_SKIP() << "shared conformance material not found";
+  const Result r = run("inspect " + kVector + "/stream.nnc");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  std::ifstream mf(kVector + "/manifest.json");
+  const nlohmann::json m = nlohmann::json::parse(mf);
+  const auto& units = m["stream_structure"]["units"];
+  ASSERT_EQ(j["units"].size(), units.size());
+  for (size_t i = 0; i < units.size(); ++i) {
+    EXPECT_EQ(j["units"][i]["offset"], units[i]["offset"]);
+    EXPECT_EQ(j["units"][i]["nnr_unit_size"], units[i]["nnr_unit_size"]);
+    EXPECT_EQ(j["units"][i]["nnr_unit_type"], units[i]["nnr_unit_type"]);
+  }
+  // The first NDU's payload type element sits right after its 3 header bytes.
+  const auto& el = j["units"][3]["elements"];
+  bool seen = false;
+  for (const auto& e : el) {
+    if (e["name"] == "nnr_compressed_data_unit_payload_type") {
+      seen = true;
+      EXPECT_EQ(e["byte"], units[3]["offset"].get<int>() + 3);
+      EXPECT_EQ(e["value"], 3);  // NNR_PT_BLOCK
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST(Cli, ConformExitCodeCountsFailures) {
+  if (!fs::exists(kVector)) GTEST_SKIP() << "shared conformance material not found";
+  const Result ok = run("conform " + kVector);
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("1 passed, 0 failed"), std::string::npos) << ok.out;
+  // A copy of the vector with one tensor hash changed must fail.
+  const std::string bad = ::testing::TempDir() + "/nnr_cli_badvec";
+  fs::remove_all(bad);
+  fs::create_directories(bad);
+  fs::copy_file(kVector + "/stream.nnc", bad + "/stream.nnc");
+  std::ifstream mf(kVector + "/manifest.json");
+  nlohmann::json m = nlohmann::json::parse(mf);
+  std::string h = m["decoded"][0]["sha256"];
+  h[0] = h[0] == '0' ? '1' : '0';
+  m["decoded"][0]["sha256"] = h;
+  std::ofstream(bad + "/manifest.json") << m.dump();
+  const Result r = run("conform " + bad);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL"), std::string::npos) << r.out;
+}
+
+}  // namespace

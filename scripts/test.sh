@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds, then runs every test with CTest: the Release build, then the
+# torch-free targets again under AddressSanitizer + UndefinedBehaviorSanitizer.
+#   scripts/test.sh            both
+#   NNR_SKIP_SANITIZE=1 scripts/test.sh   Release only
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=${NNR_JOBS:-$(nproc)}
+
+"$root/scripts/build.sh"
+echo "== tests (Release)"
+ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
+
+if [[ -z "${NNR_SKIP_SANITIZE:-}" ]]; then
+  echo "== tests (ASan + UBSan)"
+  san="$root/build-asan"
+  cmake -S "$root" -B "$san" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DNNR_SANITIZE=ON -DNNR_BUILD_BENCH=OFF -DNNR_WITH_TORCH=OFF
+  cmake --build "$san" -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$san" --output-on-failure -j "$jobs"
+fi
