@@ -45,10 +45,20 @@ inline int64_t decode_magnitude(ArithDecoder& dec, ContextModel* gr, ContextMode
   return n + 1 + rem;
 }
 
-template <bool kDq>
+template <bool kDq, bool kFloat>
 void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry& g,
-                 int64_t row_begin, int64_t row_end, uint32_t& state_io, int32_t* levels,
+                 int64_t row_begin, int64_t row_end, uint32_t& state_io, const LevelSink& sink,
                  RowMark* marks, TensorContexts& tc) {
+  int32_t* const levels = sink.levels;
+  float* const values = sink.values;
+  const float step = sink.step;
+  auto store = [&](int64_t pos, int32_t l) {
+    if (kFloat) {
+      values[pos] = static_cast<float>(l) * step;
+    } else {
+      levels[pos] = l;
+    }
+  };
   ContextModel* const sign_ctx = ctx + ContextLayout::kSign;
   ContextModel* const prefix = ctx + 27 + 2 * n;
   uint32_t state = state_io;
@@ -56,7 +66,7 @@ void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry
 
   auto element = [&](int64_t pos) {
     if (!dec.decode_bin(ctx[(kDq ? 3 * state : 0) + c])) {
-      levels[pos] = 0;
+      store(pos, 0);
       c = 0;
       if (kDq) state = kDqNextState[state][0];
       return;
@@ -72,11 +82,11 @@ void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry
     }
     if (neg) {
       if (l > int64_t{1} << 31) level_out_of_range(-l);
-      levels[pos] = static_cast<int32_t>(-l);
+      store(pos, static_cast<int32_t>(-l));
       c = 1;
     } else {
       if (l > INT32_MAX) level_out_of_range(l);
-      levels[pos] = static_cast<int32_t>(l);
+      store(pos, static_cast<int32_t>(l));
       c = 2;
     }
   };
@@ -110,13 +120,17 @@ void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry
 }  // namespace
 
 void decode_levels(ArithDecoder& dec, TensorContexts& ctx, const ScanGeometry& geom,
-                   int64_t row_begin, int64_t row_end, uint32_t& dq_state, int32_t* levels,
+                   int64_t row_begin, int64_t row_end, uint32_t& dq_state, const LevelSink& sink,
                    RowMark* marks) {
   const int n = ctx.layout().n;
+  ContextModel* c = ctx.data();
+  const bool f = sink.levels == nullptr;
   if (ctx.dq()) {
-    decode_span<true>(dec, ctx.data(), n, geom, row_begin, row_end, dq_state, levels, marks, ctx);
+    if (f) decode_span<true, true>(dec, c, n, geom, row_begin, row_end, dq_state, sink, marks, ctx);
+    else decode_span<true, false>(dec, c, n, geom, row_begin, row_end, dq_state, sink, marks, ctx);
   } else {
-    decode_span<false>(dec, ctx.data(), n, geom, row_begin, row_end, dq_state, levels, marks, ctx);
+    if (f) decode_span<false, true>(dec, c, n, geom, row_begin, row_end, dq_state, sink, marks, ctx);
+    else decode_span<false, false>(dec, c, n, geom, row_begin, row_end, dq_state, sink, marks, ctx);
   }
 }
 

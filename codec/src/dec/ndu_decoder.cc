@@ -166,7 +166,6 @@ class NduPayloadDecoder {
     const int pt = h_.nnr_compressed_data_unit_payload_type;
     DecodedTensor& t = new_tensor(m);
     const int64_t numel = checked_numel(m.shape, unit_.offset);
-    std::vector<int32_t> levels(static_cast<size_t>(numel));
 
     int qp = 0;
     if (pt != NNR_PT_INT) {
@@ -180,9 +179,22 @@ class NduPayloadDecoder {
     ctx.init(h_.cabac_unary_length_minus1 + 1, dq);
     ctx.decode_init_sets(dec_);
     const ScanGeometry geom = ScanGeometry::make(m.shape, h_.scan_order);
+    const double step = pt == NNR_PT_INT ? 1.0 : step_size_exact(qp, in_.qp_density);
 
+    // Uniform tensors go straight to float unless the levels are wanted too.
+    const bool direct = pt != NNR_PT_INT && !m.codebook && !options_.keep_levels;
+    std::vector<int32_t> levels;
+    LevelSink sink;
+    if (direct) {
+      t.f32.resize(static_cast<size_t>(numel));
+      sink.values = t.f32.data();
+      sink.step = static_cast<float>(step);
+    } else {
+      levels.resize(static_cast<size_t>(numel));
+      sink.levels = levels.data();
+    }
     try {
-      decode_member_levels(m, geom, ctx, levels.data());
+      decode_member_levels(m, geom, ctx, sink);
     } catch (const Error& e) {
       if (e.byte_offset() != kNoOffset) throw;
       fail_at(seg_offset(), e.code(), "tensor '" + m.name + "': " + e.what());
@@ -196,11 +208,10 @@ class NduPayloadDecoder {
       t.dtype = DType::kInt32;
       t.i32 = levels;
     } else {
-      const double step = step_size_exact(qp, in_.qp_density);
       t.info.step_size = static_cast<double>(static_cast<float>(step));
       t.dtype = DType::kFloat32;
-      t.f32.resize(levels.size());
       if (m.codebook) {
+        t.f32.resize(levels.size());
         t.info.codebook = true;
         t.info.cb_zero_offset = m.codebook->cb_zero_offset;
         t.info.codebook_values = m.codebook->values;
@@ -210,7 +221,8 @@ class NduPayloadDecoder {
         } catch (const Error& e) {
           fail_at(unit_.payload_offset, e.code(), "tensor '" + m.name + "': " + e.what());
         }
-      } else {
+      } else if (!direct) {
+        t.f32.resize(levels.size());
         reconstruct_uniform(levels.data(), levels.size(), static_cast<float>(step), t.f32.data());
       }
     }
@@ -218,7 +230,7 @@ class NduPayloadDecoder {
   }
 
   void decode_member_levels(const MemberPlan& m, const ScanGeometry& geom, TensorContexts& ctx,
-                            int32_t* levels) {
+                            const LevelSink& levels) {
     const int64_t rows = geom.num_rows();
     const bool have_eps = geom.block && m.ep_count > 0;
     if (geom.block && m.ep_count != 0 && int64_t(m.ep_count) != rows - 1) {
@@ -257,7 +269,8 @@ class NduPayloadDecoder {
   // chunk's end state is checked against the next chunk's entry point, so a
   // successful parallel decode is identical to the sequential one. Returns
   // false (leaving dec_ untouched) when the entry points do not hold.
-  bool decode_rows_parallel(const ScanGeometry& geom, const TensorContexts& ctx, int32_t* levels,
+  bool decode_rows_parallel(const ScanGeometry& geom, const TensorContexts& ctx,
+                            const LevelSink& levels,
                             const EntryPoint* eps, int64_t rows, int threads) {
     const std::vector<int64_t> p = row_positions(dec_.shift_count(), eps, size_t(rows - 1));
     const int64_t max_p = static_cast<int64_t>(seg_.size) * 8;
