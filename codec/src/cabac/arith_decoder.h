@@ -82,10 +82,28 @@ class ArithDecoder {
     return 0;
   }
 
-  // n bypass bins, MSB first (n <= 32).
+  // n bypass bins, MSB first (n <= 32). Up to 8 at a time: shifting k bits
+  // into the window and taking k quotient bits of D / R is the same as k
+  // single bypass decisions, with one refill.
   uint32_t decode_bypass_bins(int n) {
     uint32_t v = 0;
-    for (int i = 0; i < n; ++i) v = (v << 1) | decode_bypass();
+    while (n > 0) {
+      const int k = n < 8 ? n : 8;
+      n -= k;
+      value_ <<= k;
+      bits_needed_ += k;
+      if (bits_needed_ >= 0) {
+        value_ += next_byte() << bits_needed_;
+        bits_needed_ -= 8;
+      }
+      const uint32_t scaled = range_ << 7;
+      for (int i = k - 1; i >= 0; --i) {
+        const uint32_t s = scaled << i;
+        const uint32_t bit = value_ >= s ? 1u : 0u;
+        value_ -= s & (0u - bit);
+        v = (v << 1) | bit;
+      }
+    }
     return v;
   }
 
