@@ -24,6 +24,12 @@ int64_t ScanGeometry::header_block_rows_minus1(int64_t d0, int scan_order) {
 
 namespace {
 
+constexpr int64_t kOverreadCheckInterval = 4096;
+
+[[noreturn]] void overread_error() {
+  throw Error(ErrorCode::kTruncated, kNoOffset, "arithmetic segment ends before the tensor's levels");
+}
+
 [[noreturn]] void level_out_of_range(int64_t v) {
   throw Error(ErrorCode::kInvalidBitstream, kNoOffset,
               "decoded level " + std::to_string(v) + " is outside the int32 range");
@@ -93,13 +99,20 @@ void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry
 
   if (!g.block) {
     const int64_t total = g.numel();
-    for (int64_t pos = 0; pos < total; ++pos) element(pos);
+    // A valid segment is never read past its end; checking now and then
+    // stops a corrupt one early instead of decoding zeros to the end.
+    for (int64_t start = 0; start < total; start += kOverreadCheckInterval) {
+      if (dec.overread()) overread_error();
+      const int64_t end = start + kOverreadCheckInterval < total ? start + kOverreadCheckInterval : total;
+      for (int64_t pos = start; pos < end; ++pos) element(pos);
+    }
     state_io = state;
     return;
   }
 
   const int64_t b = g.block;
   for (int64_t r = row_begin; r < row_end; ++r) {
+    if (dec.overread()) overread_error();
     if (r > 0) tc.reset();
     dec.range_reset();
     c = 0;
