@@ -7,17 +7,6 @@
 
 namespace nnr {
 
-double step_size_exact(int qp, int qp_density) {
-  const int64_t k = int64_t{1} << qp_density;
-  const int64_t mul = k + (qp & (k - 1));
-  const int shift = qp >> qp_density;  // arithmetic shift: floor division
-  return std::ldexp(static_cast<double>(mul), shift - qp_density);
-}
-
-float step_size(int qp, int qp_density) {
-  return static_cast<float>(step_size_exact(qp, qp_density));
-}
-
 void reconstruct_uniform(const int32_t* levels, size_t n, float step, float* out) {
   for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(levels[i]) * step;
 }

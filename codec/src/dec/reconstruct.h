@@ -7,12 +7,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "quant/step_size.h"
+
 namespace nnr {
 
-// Delta = (2^d + (qp & (2^d - 1))) * 2^((qp >> d) - d), exact in binary64.
-double step_size_exact(int qp, int qp_density);
-// RNE32 of the exact step size.
-float step_size(int qp, int qp_density);
 
 // value = RNE32(step * RNE32(L))
 void reconstruct_uniform(const int32_t* levels, size_t n, float step, float* out);

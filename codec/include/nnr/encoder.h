@@ -1,0 +1,57 @@
+// Encoding of neural-network parameters into an NNR bitstream.
+// Defaults are those of the reference software NNCodec 0.3.1, so that the
+// same input and settings give the same stream byte for byte.
+#ifndef NNR_ENCODER_H
+#define NNR_ENCODER_H
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nnr/error.h"
+#include "nnr/tensor.h"
+
+namespace nnr {
+
+// How parameter types are derived from names (spec 3.2).
+enum class ModelKind { kPlain, kPyTorch, kTensorFlow };
+
+// The keys of a conformance manifest's `encoder_settings`.
+struct EncoderSettings {
+  int qp = -38;
+  int qp_density = 2;
+  std::optional<int> nonweight_qp = -75;  // nullopt or 0: qp - 2 * 2^qp_density
+  std::map<std::string, int> qp_per_tensor;
+  bool use_dq = true;
+  int codebook_mode = 0;
+  int scan_order = 0;
+  double lambda_scale = 0.0;
+  bool param_opt = true;
+  int cabac_unary_length_minus1 = 10;
+  bool opt_qp = false;
+  bool bnf = false;
+  // block_id_and_param_type: tensor name -> block id (absent: not in a
+  // block) and tensor name -> parameter type ("weight", "bias", "bn.beta",
+  // "bn.gamma", "bn.mean", "bn.var", "weight.ls", "unspecified").
+  bool has_blocks = false;
+  std::map<std::string, std::optional<std::string>> block_id;
+  std::map<std::string, std::string> parameter_type;
+  ModelKind model_kind = ModelKind::kPlain;
+};
+
+struct EncodeResult {
+  std::vector<uint8_t> stream;
+  // What a conformant decoder outputs for the stream (the encoder's own
+  // reconstruction), in decoder output order.
+  std::vector<Tensor> reconstruction;
+  std::vector<std::string> messages;  // notices, e.g. a qp raised to avoid overflow
+};
+
+Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings,
+              EncodeResult* out);
+
+}  // namespace nnr
+
+#endif  // NNR_ENCODER_H

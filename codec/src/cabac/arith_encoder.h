@@ -1,0 +1,77 @@
+// The DeepCABAC arithmetic encoding engine (spec 8.6, 8.7): a 32-bit low
+// register with carry propagation through a run of 0xFF bytes.
+#ifndef NNR_CABAC_ARITH_ENCODER_H
+#define NNR_CABAC_ARITH_ENCODER_H
+
+#include <cstdint>
+#include <vector>
+
+#include "cabac/context_model.h"
+#include "cabac/tables.h"
+
+namespace nnr {
+
+class ArithEncoder {
+ public:
+  void encode_bin(uint32_t bin, ContextModel& ctx) {
+    const uint32_t mps = ctx.mps();
+    const uint32_t rlps = kRlps[(range_ >> 5) & 7][ctx.rho()];
+    range_ -= rlps;
+    if (bin == mps) {
+      if (range_ < 256) {
+        range_ <<= 1;
+        low_ <<= 1;
+        --bits_left_;
+        ++shifts_;
+      }
+    } else {
+      const int n = __builtin_clz(rlps) - 23;
+      low_ += range_;
+      range_ = rlps << n;
+      low_ <<= n;
+      bits_left_ -= n;
+      shifts_ += static_cast<uint64_t>(n);
+    }
+    if (bits_left_ < 12) emit_lead_byte();
+    ctx.update(bin);
+  }
+
+  void encode_bypass(uint32_t bin) {
+    low_ <<= 1;
+    if (bin) low_ += range_;
+    --bits_left_;
+    ++shifts_;
+    if (bits_left_ < 12) emit_lead_byte();
+  }
+
+  // n bypass bins carrying `value`, MSB first.
+  void encode_bypass_bins(uint32_t value, int n) {
+    for (int i = n - 1; i >= 0; --i) encode_bypass((value >> i) & 1u);
+  }
+
+  void range_reset() { range_ = 256; }
+
+  // Codes the terminating bin 1 and flushes; returns the segment.
+  std::vector<uint8_t> finish();
+
+  // Shift count S (= the decoder's P at the same point) and low mod 512, for
+  // entry points (spec 5.5).
+  uint64_t shift_count() const { return shifts_; }
+  uint32_t low_mod_512() const { return low_ & 511u; }
+
+ private:
+  void emit_lead_byte();
+  void put(uint8_t b) { out_.push_back(b); }
+
+  uint32_t low_ = 0;
+  uint32_t range_ = 510;
+  int bits_left_ = 23;
+  uint32_t buffered_ = 0;
+  uint64_t n_buffered_ = 0;
+  uint64_t shifts_ = 0;
+  std::vector<uint8_t> out_;
+};
+
+}  // namespace nnr
+
+#endif  // NNR_CABAC_ARITH_ENCODER_H

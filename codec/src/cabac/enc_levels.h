@@ -1,0 +1,43 @@
+// Encoding of the quantised levels of one tensor (spec 5, 6, 4.4) and the
+// encoder's choice of context init sets (9.6).
+#ifndef NNR_CABAC_ENC_LEVELS_H
+#define NNR_CABAC_ENC_LEVELS_H
+
+#include <cstdint>
+#include <vector>
+
+#include "cabac/arith_encoder.h"
+#include "cabac/contexts.h"
+#include "cabac/dec_levels.h"
+
+namespace nnr {
+
+// Encoder state at the start of a block row, after its range reset, from
+// which the entry point is computed once the segment is complete (5.5).
+struct RowStart {
+  uint64_t shift_count = 0;
+  uint32_t low_mod_512 = 0;
+  uint32_t dq_state = 0;
+};
+
+// Chooses the init set of every signalled context from the levels (9.6).
+// `levels` are reconstruction levels L in flat order.
+std::vector<int> choose_init_sets(const ScanGeometry& geom, const int32_t* levels,
+                                  int cabac_unary_length, bool dq);
+
+// Codes the init-set flags (7.3) and initialises the contexts accordingly.
+void encode_init_sets(ArithEncoder& enc, TensorContexts& ctx, const std::vector<int>& sets);
+
+// Codes the levels L of a tensor. `row_starts` (if given) receives the state
+// at the start of every block row. Throws nnr::Error(kInvalidArgument) if a
+// level cannot be coded (not reachable from the DQ state, or too large).
+void encode_levels(ArithEncoder& enc, TensorContexts& ctx, const ScanGeometry& geom,
+                   const int32_t* levels, std::vector<RowStart>* row_starts);
+
+// Coded level k for reconstruction level L in DQ state s (4.4); returns false
+// if L is not reachable from s.
+bool dq_coded_level(int32_t l, uint32_t state, int64_t* k);
+
+}  // namespace nnr
+
+#endif  // NNR_CABAC_ENC_LEVELS_H

@@ -1,0 +1,265 @@
+// The encoding pipeline: parameter types and qp per tensor (spec 3.2, 9.2)
+// -> quantisation (9.3-9.5) -> arithmetic payload with init sets and entry
+// points (5.5, 7.3, 9.6) -> NNR units.
+#include "nnr/encoder.h"
+
+#include <cmath>
+#include <new>
+#include <string>
+
+#include "cabac/arith_encoder.h"
+#include "cabac/enc_levels.h"
+#include "hls/enc_units.h"
+#include "quant/dq_trellis.h"
+#include "quant/step_size.h"
+#include "quant/urq.h"
+
+namespace nnr {
+
+namespace {
+
+[[noreturn]] void invalid(const std::string& msg) {
+  throw Error(ErrorCode::kInvalidArgument, kNoOffset, msg);
+}
+
+bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+
+// Parameter type of a tensor from its name and rank (spec 3.2).
+std::string parameter_type_of(const std::string& name, size_t rank, const EncoderSettings& s) {
+  if (s.has_blocks) {
+    auto it = s.parameter_type.find(name);
+    if (it != s.parameter_type.end()) return it->second;
+  }
+  if (rank >= 2) return "weight";
+  switch (s.model_kind) {
+    case ModelKind::kPlain:
+      return "unspecified";
+    case ModelKind::kPyTorch:
+      if (contains(name, ".bias")) return "bias";
+      if (contains(name, ".running_mean")) return "bn.mean";
+      if (contains(name, ".running_var")) return "bn.var";
+      if (contains(name, ".weight_scaling")) return "weight.ls";
+      if (contains(name, "gamma")) return "bn.gamma";
+      if (contains(name, ".weight")) return "weight";
+      return "unspecified";
+    case ModelKind::kTensorFlow:
+      if (contains(name, "bias")) return "bias";
+      if (contains(name, "beta")) return "bn.beta";
+      if (contains(name, "moving_mean")) return "bn.mean";
+      if (contains(name, "moving_variance")) return "bn.var";
+      if (contains(name, "gamma")) return "bn.gamma";
+      if (contains(name, "weight")) return "weight";
+      return "unspecified";
+  }
+  return "unspecified";
+}
+
+// The qp that keeps every level inside int32 (spec 9.5).
+int overflow_qp(const float* w, size_t n, int qp_density) {
+  double max_abs = 0;
+  for (size_t i = 0; i < n; ++i) max_abs = std::fmax(max_abs, std::fabs(static_cast<double>(w[i])));
+  const double min_step = max_abs / (2147483648.0 - 3.0);
+  const int k = 1 << qp_density;
+  const float base = static_cast<float>(std::floor(std::log2(min_step)) * k);
+  const double new_qp =
+      static_cast<double>(base) +
+      (min_step * k / std::pow(2.0, static_cast<double>(base) / k) - static_cast<double>(k));
+  return static_cast<int>(std::ceil(new_qp));
+}
+
+struct EncodedUnit {
+  std::vector<uint8_t> bytes;
+  Tensor reconstruction;
+};
+
+class StreamEncoder {
+ public:
+  StreamEncoder(const EncoderSettings& s, EncodeResult* out) : s_(s), out_(out) {}
+
+  void run(const std::vector<Tensor>& tensors) {
+    validate_settings();
+    if (s_.has_blocks || s_.bnf)
+      throw Error(ErrorCode::kUnsupported, kNoOffset, "block_id_and_param_type / bnf: not yet supported by this encoder");
+    if (s_.codebook_mode != 0)
+      throw Error(ErrorCode::kUnsupported, kNoOffset, "codebook_mode > 0: not yet supported by this encoder");
+    if (s_.opt_qp)
+      throw Error(ErrorCode::kUnsupported, kNoOffset, "opt_qp: not yet supported by this encoder");
+    std::vector<uint8_t>& st = out_->stream;
+    append(st, write_nnr_unit(NNR_STR, write_str_body(0)));
+    ModelParameterSet mps;
+    mps.topology_carriage_flag = 1;
+    mps.mps_quantization_method_flags = NNR_QSU;
+    mps.has_qp = true;
+    mps.mps_qp_density = s_.qp_density;
+    mps.mps_quantization_parameter = 0;
+    append(st, write_nnr_unit(NNR_MPS, write_mps_body(mps)));
+    Topology tpl;
+    tpl.topology_storage_format = s_.model_kind == ModelKind::kPyTorch      ? NNR_TPL_PYT
+                                  : s_.model_kind == ModelKind::kTensorFlow ? NNR_TPL_TEF
+                                                                            : NNR_TPL_UNREC;
+    append(st, write_nnr_unit(NNR_TPL, write_tpl_body(tpl)));
+    for (const Tensor& t : tensors) {
+      EncodedUnit u = encode_single(t);
+      append(st, u.bytes);
+      out_->reconstruction.push_back(std::move(u.reconstruction));
+    }
+  }
+
+ private:
+  static void append(std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+  }
+
+  void validate_settings() const {
+    if (s_.qp_density < 0 || s_.qp_density > 7) invalid("qp_density must be in 0..7");
+    if (s_.scan_order < 0 || s_.scan_order > 4) invalid("scan_order must be in 0..4");
+    if (s_.cabac_unary_length_minus1 < 0 || s_.cabac_unary_length_minus1 > 255)
+      invalid("cabac_unary_length_minus1 must be in 0..255");
+    if (s_.lambda_scale < 0 || !std::isfinite(s_.lambda_scale)) invalid("lambda_scale must be >= 0");
+  }
+
+  int qp_for(const std::string& name, const std::string& type) const {
+    auto it = s_.qp_per_tensor.find(name);
+    if (it != s_.qp_per_tensor.end()) return it->second;
+    if (type == "weight") return s_.qp;
+    if (!s_.nonweight_qp || *s_.nonweight_qp == 0) return s_.qp - 2 * (1 << s_.qp_density);
+    return *s_.nonweight_qp;
+  }
+
+  void check_qp_fits(const std::string& name, int qp) const {
+    const int bits = 6 + s_.qp_density;
+    const int lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
+    if (qp < lo || qp > hi)
+      invalid("qp " + std::to_string(qp) + " of tensor '" + name + "' does not fit the " +
+              std::to_string(bits) + "-bit qp offset (" + std::to_string(lo) + ".." +
+              std::to_string(hi) + " at qp_density " + std::to_string(s_.qp_density) + ")");
+  }
+
+  EncodedUnit encode_single(const Tensor& t) {
+    if (t.name.find('\0') != std::string::npos) invalid("tensor name contains NUL");
+    std::vector<int64_t> dims = t.shape.empty() ? std::vector<int64_t>{1} : t.shape;
+    const int64_t numel = t.numel();
+    const size_t n = static_cast<size_t>(numel);
+    if ((t.dtype == DType::kFloat32 ? t.f32.size() : t.i32.size()) != n)
+      invalid("tensor '" + t.name + "': value count does not match its shape");
+
+    NduHeader h;
+    h.input_parameters_present_flag = 1;
+    h.tensor_dimensions_flag = 1;
+    h.cabac_unary_length_flag = 1;
+    h.topology_elem_ids = {t.name};
+    h.tensor_dimensions = dims;
+    h.cabac_unary_length_minus1 = s_.cabac_unary_length_minus1;
+    ScanGeometry geom = ScanGeometry::make(dims, s_.scan_order);
+    // A degenerate 2-D view is coded row-major; say so in the header (5.6).
+    h.scan_order = geom.block ? s_.scan_order : 0;
+
+    std::vector<int32_t> levels(n);
+    EncodedUnit u;
+    u.reconstruction.name = t.name;
+    u.reconstruction.shape = dims;
+    int qp = 0;
+    bool dq = false;
+    if (t.dtype == DType::kInt32) {
+      h.nnr_compressed_data_unit_payload_type = NNR_PT_INT;
+      levels = t.i32;
+      u.reconstruction.dtype = DType::kInt32;
+      u.reconstruction.i32 = t.i32;
+    } else {
+      h.nnr_compressed_data_unit_payload_type = NNR_PT_FLOAT;
+      const std::string type = parameter_type_of(t.name, t.shape.size(), s_);
+      qp = qp_for(t.name, type);
+      dq = s_.use_dq;
+      if (!quantize(t.f32.data(), geom, qp, dq, levels.data())) {
+        const int raised = overflow_qp(t.f32.data(), n, s_.qp_density);
+        out_->messages.push_back("INFO: QP for " + t.name + " has been clipped from " +
+                                 std::to_string(qp) + " to " + std::to_string(raised) +
+                                 " to avoid int32_t overflow!");
+        qp = raised;
+        if (!quantize(t.f32.data(), geom, qp, dq, levels.data()))
+          invalid("tensor '" + t.name + "': levels do not fit int32 even at qp " + std::to_string(qp));
+      }
+      check_qp_fits(t.name, qp);
+      h.dq_flag = dq ? 1 : 0;
+      const float step = step_size(qp, s_.qp_density);
+      u.reconstruction.dtype = DType::kFloat32;
+      u.reconstruction.f32.resize(n);
+      for (size_t i = 0; i < n; ++i) u.reconstruction.f32[i] = static_cast<float>(levels[i]) * step;
+    }
+
+    ArithEncoder enc;
+    if (h.nnr_compressed_data_unit_payload_type != NNR_PT_INT) {
+      const int bits = 6 + s_.qp_density;
+      enc.encode_bypass_bins(static_cast<uint32_t>(qp) & ((1u << bits) - 1), bits);
+    }
+    TensorContexts ctx;
+    ctx.init(s_.cabac_unary_length_minus1 + 1, dq);
+    const std::vector<int> sets = s_.param_opt
+        ? choose_init_sets(geom, levels.data(), s_.cabac_unary_length_minus1 + 1, dq)
+        : std::vector<int>(static_cast<size_t>(ctx.layout().count()), 0);
+    encode_init_sets(enc, ctx, sets);
+    std::vector<RowStart> rows;
+    try {
+      encode_levels(enc, ctx, geom, levels.data(), &rows);
+    } catch (const Error& e) {
+      invalid("tensor '" + t.name + "': " + e.what());
+    }
+    const std::vector<uint8_t> payload = enc.finish();
+    if (h.tensor_dimensions.size() > 1 && h.scan_order > 0) h.entry_points = entry_points(rows, payload);
+    u.bytes = write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload));
+    return u;
+  }
+
+  bool quantize(const float* w, const ScanGeometry& geom, int qp, bool dq, int32_t* levels) const {
+    if (dq)
+      return quantize_dq_trellis(w, geom, qp, s_.qp_density, s_.lambda_scale,
+                                 s_.cabac_unary_length_minus1, levels);
+    if (s_.lambda_scale > 0)
+      return quantize_rdoq(w, geom, qp, s_.qp_density, s_.lambda_scale,
+                           s_.cabac_unary_length_minus1, levels);
+    return quantize_urq(w, static_cast<size_t>(geom.numel()), qp, s_.qp_density, levels);
+  }
+
+  // Entry points from the encoder state at each block row start (spec 5.5,
+  // closed form): ep_value = (payload bits S..S+8 - low mod 512) mod 512.
+  static std::vector<EntryPoint> entry_points(const std::vector<RowStart>& rows,
+                                              const std::vector<uint8_t>& payload) {
+    std::vector<EntryPoint> eps;
+    auto bit = [&](uint64_t i) -> uint32_t {
+      const size_t byte = static_cast<size_t>(i >> 3);
+      return byte < payload.size() ? (payload[byte] >> (7 - (i & 7))) & 1u : 0u;
+    };
+    for (size_t j = 1; j < rows.size(); ++j) {
+      uint32_t w = 0;
+      for (int b = 0; b < 9; ++b) w = (w << 1) | bit(rows[j].shift_count + static_cast<uint64_t>(b));
+      EntryPoint ep;
+      ep.ep_value = (w - rows[j].low_mod_512) & 511u;
+      ep.ep_dq_state = rows[j].dq_state;
+      ep.delta = static_cast<int64_t>(rows[j].shift_count - rows[j - 1].shift_count);
+      eps.push_back(ep);
+    }
+    return eps;
+  }
+
+  const EncoderSettings& s_;
+  EncodeResult* out_;
+};
+
+}  // namespace
+
+Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings, EncodeResult* out) {
+  if (!out) return Status(ErrorCode::kInvalidArgument, kNoOffset, "null argument");
+  *out = EncodeResult{};
+  try {
+    StreamEncoder(settings, out).run(tensors);
+    return Status();
+  } catch (const Error& e) {
+    return Status::from(e);
+  } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::kLimitExceeded, kNoOffset, "out of memory");
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternal, kNoOffset, e.what());
+  }
+}
+
+}  // namespace nnr

@@ -1,0 +1,169 @@
+#include "quant/dq_trellis.h"
+
+#include <cfloat>
+#include <cmath>
+#include <vector>
+
+#include "cabac/tables.h"
+#include "quant/rate_estimator.h"
+#include "quant/step_size.h"
+
+namespace nnr {
+
+namespace {
+
+constexpr int kZeroSlot = 4;
+
+struct Branch {
+  uint8_t ps;
+  uint8_t slot;
+};
+
+// The branches into each state, in the order that decides ties (spec 9.4 step 2).
+struct BranchTable {
+  Branch b[8][3];
+  int n[8] = {0};
+  BranchTable() {
+    for (int ps = 0; ps < 8; ++ps) {
+      const int qid = ps & 1;
+      const int even = kDqNextState[ps][0], odd = kDqNextState[ps][1];
+      b[even][n[even]++] = {static_cast<uint8_t>(ps), static_cast<uint8_t>(3 * qid)};
+      b[even][n[even]++] = {static_cast<uint8_t>(ps), static_cast<uint8_t>(kZeroSlot)};
+      b[odd][n[odd]++] = {static_cast<uint8_t>(ps), static_cast<uint8_t>(2 - qid)};
+    }
+  }
+};
+const BranchTable kBranches;
+
+struct Candidates {
+  double dist[5];
+  int64_t level[5];  // coded level k of each slot
+};
+
+inline void candidates(double x, double qscale, double ds, Candidates* c, int64_t* m_out, int* sign) {
+  const int s = x < 0 ? -1 : 1;
+  const double t = qscale * x * s;
+  int64_t m = static_cast<int64_t>(std::trunc(t)) - 1;
+  if (m < 1) m = 1;
+  c->dist[kZeroSlot] = ds * t * t;
+  c->level[kZeroSlot] = 0;
+  for (int64_t q = m; q < m + 4; ++q) {
+    const double d = t - static_cast<double>(q);
+    c->dist[q & 3] = ds * d * d;
+    c->level[q & 3] = s * ((q + 1) >> 1);
+  }
+  *m_out = m;
+  *sign = s;
+}
+
+template <typename Visit>
+void scan_order(const ScanGeometry& g, Visit visit) {
+  if (!g.block) {
+    for (int64_t pos = 0, total = g.numel(); pos < total; ++pos) visit(pos);
+    return;
+  }
+  const int64_t b = g.block;
+  for (int64_t y0 = 0; y0 < g.height; y0 += b) {
+    const int64_t y1 = y0 + b < g.height ? y0 + b : g.height;
+    for (int64_t x0 = 0; x0 < g.width; x0 += b) {
+      const int64_t x1 = x0 + b < g.width ? x0 + b : g.width;
+      for (int64_t y = y0; y < y1; ++y)
+        for (int64_t x = x0; x < x1; ++x) visit(y * g.width + x);
+    }
+  }
+}
+
+}  // namespace
+
+bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int qp_density,
+                         double lambda_scale, int cabac_unary_length_minus1, int32_t* levels) {
+  const int64_t n = geom.numel();
+  // Overflow rule of the reference encoder (spec 9.5).
+  {
+    const float scale = 1.0f / step_size(qp, qp_density);
+    for (int64_t i = 0; i < n; ++i) {
+      const double r = std::round(static_cast<double>(scale * w[i]));
+      if (r > 2147483645.0 || r < -2147483650.0) return false;
+    }
+  }
+  const double delta = step_size_exact(qp, qp_density);
+  const double qscale = 1.0 / delta;
+  const bool rd = lambda_scale > 0;
+  const double ds = rd ? 32768.0 / (lambda_scale * 4.0 * (std::log(2.0) / 6.0) * 0.7) : 1.0;
+
+  // Rate estimators: one per state, in two banks (previous / current element).
+  std::vector<RateEstimator> bank[2];
+  if (rd) {
+    for (auto& b : bank) {
+      b.resize(8);
+      for (uint32_t s = 0; s < 8; ++s) b[s].init(cabac_unary_length_minus1, s);
+    }
+  }
+  int cur = 0;
+
+  double j[8], jn[8];
+  j[0] = 0;
+  for (int s = 1; s < 8; ++s) j[s] = 0.5 * DBL_MAX;
+  // Trace-back: per element and state, the chosen slot (3 bits) and previous state (3 bits).
+  std::vector<uint8_t> trace(static_cast<size_t>(n) * 8);
+  std::vector<int64_t> order;
+  order.reserve(static_cast<size_t>(n));
+
+  Candidates c;
+  scan_order(geom, [&](int64_t pos) {
+    int64_t m;
+    int sign;
+    candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
+    const int prev = cur;
+    cur ^= 1;
+    uint8_t* tr = &trace[order.size() * 8];
+    for (int ns = 0; ns < 8; ++ns) {
+      double best = 0;
+      int best_k = -1;
+      for (int k = 0; k < kBranches.n[ns]; ++k) {
+        const Branch& br = kBranches.b[ns][k];
+        double cost = j[br.ps] + c.dist[br.slot];
+        if (rd) cost += static_cast<double>(bank[prev][br.ps].rate(c.level[br.slot]));
+        if (best_k < 0 || cost < best) {
+          best = cost;
+          best_k = k;
+        }
+      }
+      const Branch& br = kBranches.b[ns][best_k];
+      jn[ns] = best;
+      tr[ns] = static_cast<uint8_t>(br.slot | (br.ps << 3));
+      if (rd) {
+        RateEstimator& e = bank[cur][ns];
+        e.copy_contexts_from(bank[prev][br.ps]);
+        e.code(c.level[br.slot], static_cast<uint32_t>(ns));
+        e.set_neighbour(c.level[br.slot]);
+      }
+    }
+    for (int s = 0; s < 8; ++s) j[s] = jn[s];
+    order.push_back(pos);
+  });
+
+  int s = 0;
+  for (int k = 1; k < 8; ++k)
+    if (j[k] < j[s]) s = k;
+  for (size_t i = order.size(); i-- > 0;) {
+    const int64_t pos = order[i];
+    const uint8_t tr = trace[i * 8 + static_cast<size_t>(s)];
+    const int slot = tr & 7, ps = tr >> 3;
+    int64_t level = 0;
+    if (slot != kZeroSlot) {
+      int64_t m;
+      int sign;
+      candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
+      level = c.level[slot];
+    }
+    int64_t l = 0;
+    if (level != 0) l = 2 * level - (level > 0 ? 1 : -1) * (ps & 1);
+    if (l > INT32_MAX || l < INT32_MIN) return false;
+    levels[pos] = static_cast<int32_t>(l);
+    s = ps;
+  }
+  return true;
+}
+
+}  // namespace nnr

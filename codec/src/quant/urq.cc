@@ -1,0 +1,81 @@
+#include "quant/urq.h"
+
+#include <cmath>
+
+#include "quant/rate_estimator.h"
+#include "quant/step_size.h"
+
+namespace nnr {
+
+namespace {
+
+// Visits flat positions in the scan order of `g` (row starts reported).
+template <typename OnRow, typename OnElement>
+void scan(const ScanGeometry& g, OnRow on_row, OnElement on_element) {
+  if (!g.block) {
+    for (int64_t pos = 0, total = g.numel(); pos < total; ++pos) on_element(pos);
+    return;
+  }
+  const int64_t b = g.block;
+  for (int64_t r = 0; r < g.num_rows(); ++r) {
+    on_row(r);
+    const int64_t y0 = r * b, y1 = y0 + b < g.height ? y0 + b : g.height;
+    for (int64_t x0 = 0; x0 < g.width; x0 += b) {
+      const int64_t x1 = x0 + b < g.width ? x0 + b : g.width;
+      for (int64_t y = y0; y < y1; ++y)
+        for (int64_t x = x0; x < x1; ++x) on_element(y * g.width + x);
+    }
+  }
+}
+
+}  // namespace
+
+bool quantize_urq(const float* w, size_t n, int qp, int qp_density, int32_t* levels) {
+  const float delta = step_size(qp, qp_density);
+  const float scale = 1.0f / delta;  // binary32 division
+  for (size_t i = 0; i < n; ++i) {
+    const float prod = scale * w[i];                     // binary32 product
+    const double l = std::round(static_cast<double>(prod));  // half away from zero
+    if (!(l <= 2147483647.0 && l >= -2147483648.0)) return false;
+    levels[i] = static_cast<int32_t>(l);
+  }
+  return true;
+}
+
+bool quantize_rdoq(const float* w, const ScanGeometry& geom, int qp, int qp_density,
+                   double lambda_scale, int cabac_unary_length_minus1, int32_t* levels) {
+  // The nearest-neighbour level must fit first (same overflow rule as URQ).
+  const size_t n = static_cast<size_t>(geom.numel());
+  if (!quantize_urq(w, n, qp, qp_density, levels)) return false;
+  const double delta = step_size_exact(qp, qp_density);
+  const double qscale = 1.0 / delta;
+  const double lambda_f = lambda_scale * std::log(2.0) / 6.0;
+  const double ds = 32768.0 / lambda_f;
+  RateEstimator est;
+  est.init(cabac_unary_length_minus1, 0);
+  scan(
+      geom, [&](int64_t) {},
+      [&](int64_t pos) {
+        const double a = std::fabs(static_cast<double>(w[pos])) * qscale;
+        const double ra = std::round(a);
+        int64_t best = 0;
+        double best_cost = ds * a * a + static_cast<double>(est.rate(0));
+        const int64_t hi = static_cast<int64_t>(ra);
+        const int64_t lo = hi - 1 > 1 ? hi - 1 : 1;
+        for (int64_t q = lo; q <= hi; ++q) {
+          const double d = a - static_cast<double>(q);
+          const double cost = ds * d * d + static_cast<double>(est.rate(q));
+          if (cost < best_cost) {
+            best = q;
+            best_cost = cost;
+          }
+        }
+        const int64_t l = w[pos] < 0 ? -best : best;
+        levels[pos] = static_cast<int32_t>(l);
+        est.code(l, 0);
+        est.set_neighbour(l);
+      });
+  return true;
+}
+
+}  // namespace nnr

@@ -1,0 +1,106 @@
+#include "common/settings_json.h"
+
+#include <set>
+
+namespace nnr {
+
+namespace {
+
+using json = nlohmann::json;
+
+struct SettingsError {
+  std::string path, what;
+};
+
+int get_int(const json& v, const std::string& path) {
+  if (!v.is_number_integer()) throw SettingsError{path, "expected an integer"};
+  const int64_t x = v.get<int64_t>();
+  if (x < INT32_MIN || x > INT32_MAX) throw SettingsError{path, "integer out of range"};
+  return static_cast<int>(x);
+}
+
+bool get_bool(const json& v, const std::string& path) {
+  if (!v.is_boolean()) throw SettingsError{path, "expected true or false"};
+  return v.get<bool>();
+}
+
+double get_number(const json& v, const std::string& path) {
+  if (!v.is_number()) throw SettingsError{path, "expected a number"};
+  return v.get<double>();
+}
+
+}  // namespace
+
+Status settings_from_json(const json& j, const std::string& path, EncoderSettings* s) {
+  try {
+    if (!j.is_object()) throw SettingsError{path.empty() ? "/" : path, "expected an object"};
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      const std::string& k = it.key();
+      const json& v = it.value();
+      const std::string p = path + "/" + k;
+      if (k == "qp") s->qp = get_int(v, p);
+      else if (k == "qp_density") s->qp_density = get_int(v, p);
+      else if (k == "nonweight_qp") s->nonweight_qp = v.is_null() ? std::nullopt : std::optional<int>(get_int(v, p));
+      else if (k == "qp_per_tensor") {
+        s->qp_per_tensor.clear();
+        if (!v.is_null()) {
+          if (!v.is_object()) throw SettingsError{p, "expected an object of tensor name -> qp, or null"};
+          for (auto q = v.begin(); q != v.end(); ++q) s->qp_per_tensor[q.key()] = get_int(q.value(), p + "/" + q.key());
+        }
+      } else if (k == "use_dq") s->use_dq = get_bool(v, p);
+      else if (k == "codebook_mode") s->codebook_mode = get_int(v, p);
+      else if (k == "scan_order") s->scan_order = get_int(v, p);
+      else if (k == "lambda_scale") s->lambda_scale = get_number(v, p);
+      else if (k == "param_opt") s->param_opt = get_bool(v, p);
+      else if (k == "cabac_unary_length_minus1") s->cabac_unary_length_minus1 = get_int(v, p);
+      else if (k == "opt_qp") s->opt_qp = get_bool(v, p);
+      else if (k == "bnf") s->bnf = get_bool(v, p);
+      else if (k == "ioq" || k == "lsa" || k == "fine_tune") {
+        // Training- and evaluation-driven options of the reference encoder.
+        if (get_bool(v, p)) throw SettingsError{p, "needs training or a task evaluator; not supported by the encoder"};
+      } else if (k == "block_id_and_param_type") {
+        s->has_blocks = false;
+        s->block_id.clear();
+        s->parameter_type.clear();
+        if (!v.is_null()) {
+          if (!v.is_object() || !v.contains("block_identifier") || !v.contains("parameter_type"))
+            throw SettingsError{p, "expected {\"block_identifier\": {...}, \"parameter_type\": {...}} or null"};
+          const json& bi = v["block_identifier"];
+          const json& pt = v["parameter_type"];
+          if (!bi.is_object()) throw SettingsError{p + "/block_identifier", "expected an object"};
+          if (!pt.is_object()) throw SettingsError{p + "/parameter_type", "expected an object"};
+          for (auto b = bi.begin(); b != bi.end(); ++b) {
+            if (b.value().is_null()) s->block_id[b.key()] = std::nullopt;
+            else if (b.value().is_string()) s->block_id[b.key()] = b.value().get<std::string>();
+            else throw SettingsError{p + "/block_identifier/" + b.key(), "expected a string or null"};
+          }
+          static const std::set<std::string> types = {"weight", "bias", "bn.beta", "bn.gamma", "bn.mean",
+                                                      "bn.var", "weight.ls", "unspecified"};
+          for (auto t = pt.begin(); t != pt.end(); ++t) {
+            if (!t.value().is_string() || !types.count(t.value().get<std::string>()))
+              throw SettingsError{p + "/parameter_type/" + t.key(),
+                                  "expected one of weight, bias, bn.beta, bn.gamma, bn.mean, bn.var, weight.ls, unspecified"};
+            s->parameter_type[t.key()] = t.value().get<std::string>();
+          }
+          s->has_blocks = true;
+        }
+      } else if (k == "block_id_and_param_type_source") {
+        // informative in manifests
+      } else if (k == "model_kind") {
+        if (!v.is_string()) throw SettingsError{p, "expected \"plain\", \"pytorch\" or \"tensorflow\""};
+        const std::string m = v.get<std::string>();
+        if (m == "plain") s->model_kind = ModelKind::kPlain;
+        else if (m == "pytorch") s->model_kind = ModelKind::kPyTorch;
+        else if (m == "tensorflow") s->model_kind = ModelKind::kTensorFlow;
+        else throw SettingsError{p, "expected \"plain\", \"pytorch\" or \"tensorflow\""};
+      } else {
+        throw SettingsError{p, "unknown key"};
+      }
+    }
+  } catch (const SettingsError& e) {
+    return Status(ErrorCode::kInvalidArgument, kNoOffset, e.path + ": " + e.what);
+  }
+  return Status();
+}
+
+}  // namespace nnr
