@@ -9,6 +9,7 @@
 
 #include "cabac/arith_encoder.h"
 #include "cabac/enc_levels.h"
+#include "enc/blocks.h"
 #include "hls/enc_units.h"
 #include "quant/dq_trellis.h"
 #include "quant/step_size.h"
@@ -20,38 +21,6 @@ namespace {
 
 [[noreturn]] void invalid(const std::string& msg) {
   throw Error(ErrorCode::kInvalidArgument, kNoOffset, msg);
-}
-
-bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
-
-// Parameter type of a tensor from its name and rank (spec 3.2).
-std::string parameter_type_of(const std::string& name, size_t rank, const EncoderSettings& s) {
-  if (s.has_blocks) {
-    auto it = s.parameter_type.find(name);
-    if (it != s.parameter_type.end()) return it->second;
-  }
-  if (rank >= 2) return "weight";
-  switch (s.model_kind) {
-    case ModelKind::kPlain:
-      return "unspecified";
-    case ModelKind::kPyTorch:
-      if (contains(name, ".bias")) return "bias";
-      if (contains(name, ".running_mean")) return "bn.mean";
-      if (contains(name, ".running_var")) return "bn.var";
-      if (contains(name, ".weight_scaling")) return "weight.ls";
-      if (contains(name, "gamma")) return "bn.gamma";
-      if (contains(name, ".weight")) return "weight";
-      return "unspecified";
-    case ModelKind::kTensorFlow:
-      if (contains(name, "bias")) return "bias";
-      if (contains(name, "beta")) return "bn.beta";
-      if (contains(name, "moving_mean")) return "bn.mean";
-      if (contains(name, "moving_variance")) return "bn.var";
-      if (contains(name, "gamma")) return "bn.gamma";
-      if (contains(name, "weight")) return "weight";
-      return "unspecified";
-  }
-  return "unspecified";
 }
 
 // The qp that keeps every level inside int32 (spec 9.5).
@@ -78,8 +47,6 @@ class StreamEncoder {
 
   void run(const std::vector<Tensor>& tensors) {
     validate_settings();
-    if (s_.has_blocks || s_.bnf)
-      throw Error(ErrorCode::kUnsupported, kNoOffset, "block_id_and_param_type / bnf: not yet supported by this encoder");
     if (s_.codebook_mode != 0)
       throw Error(ErrorCode::kUnsupported, kNoOffset, "codebook_mode > 0: not yet supported by this encoder");
     if (s_.opt_qp)
@@ -98,14 +65,32 @@ class StreamEncoder {
                                   : s_.model_kind == ModelKind::kTensorFlow ? NNR_TPL_TEF
                                                                             : NNR_TPL_UNREC;
     append(st, write_nnr_unit(NNR_TPL, write_tpl_body(tpl)));
-    for (const Tensor& t : tensors) {
-      EncodedUnit u = encode_single(t);
-      append(st, u.bytes);
-      out_->reconstruction.push_back(std::move(u.reconstruction));
+    for (const PlannedUnit& u : plan_units(tensors, s_)) {
+      bool separate = !u.block;
+      for (const PlannedTensor& m : u.members) separate |= m.tensor.dtype == DType::kInt32;
+      if (separate) {
+        // One unit per member (a block that cannot share a unit keeps its cpt).
+        for (const PlannedTensor& m : u.members) write_units({&m}, false, u.cpt);
+      } else {
+        std::vector<const PlannedTensor*> members;
+        for (const PlannedTensor& m : u.members) members.push_back(&m);
+        write_units(members, true, u.cpt);
+      }
     }
   }
 
  private:
+  struct CodedTensor {
+    const PlannedTensor* src = nullptr;
+    std::vector<int64_t> dims;
+    ScanGeometry geom;
+    bool is_int = false;
+    int qp = 0;
+    bool dq = false;
+    std::vector<int32_t> levels;
+    Tensor recon;
+  };
+
   static void append(std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
     a.insert(a.end(), b.begin(), b.end());
   }
@@ -135,79 +120,118 @@ class StreamEncoder {
               std::to_string(hi) + " at qp_density " + std::to_string(s_.qp_density) + ")");
   }
 
-  EncodedUnit encode_single(const Tensor& t) {
+  // Quantises one tensor (or takes its integers) and forms its reconstruction.
+  CodedTensor quantize_tensor(const PlannedTensor& p) {
+    const Tensor& t = p.tensor;
     if (t.name.find('\0') != std::string::npos) invalid("tensor name contains NUL");
-    std::vector<int64_t> dims = t.shape.empty() ? std::vector<int64_t>{1} : t.shape;
-    const int64_t numel = t.numel();
-    const size_t n = static_cast<size_t>(numel);
+    CodedTensor c;
+    c.src = &p;
+    c.dims = t.shape.empty() ? std::vector<int64_t>{1} : t.shape;
+    for (int64_t d : c.dims)
+      if (d < 0) invalid("tensor '" + t.name + "' has a negative dimension");
+    const size_t n = static_cast<size_t>(t.numel());
     if ((t.dtype == DType::kFloat32 ? t.f32.size() : t.i32.size()) != n)
       invalid("tensor '" + t.name + "': value count does not match its shape");
+    c.geom = ScanGeometry::make(c.dims, s_.scan_order);
+    c.recon.name = t.name;
+    c.recon.shape = c.dims;
+    if (t.dtype == DType::kInt32) {
+      c.is_int = true;
+      c.levels = t.i32;
+      c.recon.dtype = DType::kInt32;
+      c.recon.i32 = t.i32;
+      return c;
+    }
+    c.levels.resize(n);
+    c.qp = qp_for(t.name, p.type);
+    c.dq = s_.use_dq;
+    if (!quantize(t.f32.data(), c.geom, c.qp, c.dq, c.levels.data())) {
+      const int raised = overflow_qp(t.f32.data(), n, s_.qp_density);
+      out_->messages.push_back("INFO: QP for " + t.name + " has been clipped from " +
+                               std::to_string(c.qp) + " to " + std::to_string(raised) +
+                               " to avoid int32_t overflow!");
+      c.qp = raised;
+      if (!quantize(t.f32.data(), c.geom, c.qp, c.dq, c.levels.data()))
+        invalid("tensor '" + t.name + "': levels do not fit int32 even at qp " + std::to_string(c.qp));
+    }
+    check_qp_fits(t.name, c.qp);
+    const float step = step_size(c.qp, s_.qp_density);
+    c.recon.dtype = DType::kFloat32;
+    c.recon.f32.resize(n);
+    for (size_t i = 0; i < n; ++i) c.recon.f32[i] = static_cast<float>(c.levels[i]) * step;
+    return c;
+  }
+
+  // Writes one NDU holding `members` (coding order): NNR_PT_BLOCK when
+  // `block`, else a single NNR_PT_FLOAT / NNR_PT_INT tensor.
+  void write_units(const std::vector<const PlannedTensor*>& members, bool block, int cpt) {
+    std::vector<CodedTensor> coded;
+    for (const PlannedTensor* p : members) coded.push_back(quantize_tensor(*p));
+    CodedTensor& main = coded.back();  // the weight of a block, or the only tensor
 
     NduHeader h;
     h.input_parameters_present_flag = 1;
     h.tensor_dimensions_flag = 1;
     h.cabac_unary_length_flag = 1;
-    h.topology_elem_ids = {t.name};
-    h.tensor_dimensions = dims;
+    h.compressed_parameter_types = cpt;
     h.cabac_unary_length_minus1 = s_.cabac_unary_length_minus1;
-    ScanGeometry geom = ScanGeometry::make(dims, s_.scan_order);
+    h.tensor_dimensions = main.dims;
     // A degenerate 2-D view is coded row-major; say so in the header (5.6).
-    h.scan_order = geom.block ? s_.scan_order : 0;
-
-    std::vector<int32_t> levels(n);
-    EncodedUnit u;
-    u.reconstruction.name = t.name;
-    u.reconstruction.shape = dims;
-    int qp = 0;
-    bool dq = false;
-    if (t.dtype == DType::kInt32) {
-      h.nnr_compressed_data_unit_payload_type = NNR_PT_INT;
-      levels = t.i32;
-      u.reconstruction.dtype = DType::kInt32;
-      u.reconstruction.i32 = t.i32;
+    h.scan_order = main.geom.block ? s_.scan_order : 0;
+    if (block) {
+      h.nnr_compressed_data_unit_payload_type = NNR_PT_BLOCK;
+      h.nnr_multiple_topology_elements_present_flag = 1;
+      // Name list order: W, LS, BN beta, gamma, mean, var, BI (spec 3.3).
+      for (MemberRole r : {MemberRole::kWeight, MemberRole::kLs, MemberRole::kBnBeta, MemberRole::kBnGamma,
+                           MemberRole::kBnMean, MemberRole::kBnVar, MemberRole::kBias})
+        for (const CodedTensor& c : coded)
+          if (c.src->role == r) h.topology_elem_ids.push_back(c.src->tensor.name);
+      h.dq_flag = main.dq ? 1 : 0;
     } else {
-      h.nnr_compressed_data_unit_payload_type = NNR_PT_FLOAT;
-      const std::string type = parameter_type_of(t.name, t.shape.size(), s_);
-      qp = qp_for(t.name, type);
-      dq = s_.use_dq;
-      if (!quantize(t.f32.data(), geom, qp, dq, levels.data())) {
-        const int raised = overflow_qp(t.f32.data(), n, s_.qp_density);
-        out_->messages.push_back("INFO: QP for " + t.name + " has been clipped from " +
-                                 std::to_string(qp) + " to " + std::to_string(raised) +
-                                 " to avoid int32_t overflow!");
-        qp = raised;
-        if (!quantize(t.f32.data(), geom, qp, dq, levels.data()))
-          invalid("tensor '" + t.name + "': levels do not fit int32 even at qp " + std::to_string(qp));
-      }
-      check_qp_fits(t.name, qp);
-      h.dq_flag = dq ? 1 : 0;
-      const float step = step_size(qp, s_.qp_density);
-      u.reconstruction.dtype = DType::kFloat32;
-      u.reconstruction.f32.resize(n);
-      for (size_t i = 0; i < n; ++i) u.reconstruction.f32[i] = static_cast<float>(levels[i]) * step;
+      h.nnr_compressed_data_unit_payload_type = main.is_int ? NNR_PT_INT : NNR_PT_FLOAT;
+      h.topology_elem_ids = {main.src->tensor.name};
+      h.dq_flag = main.dq ? 1 : 0;
     }
 
     ArithEncoder enc;
-    if (h.nnr_compressed_data_unit_payload_type != NNR_PT_INT) {
-      const int bits = 6 + s_.qp_density;
-      enc.encode_bypass_bins(static_cast<uint32_t>(qp) & ((1u << bits) - 1), bits);
-    }
-    TensorContexts ctx;
-    ctx.init(s_.cabac_unary_length_minus1 + 1, dq);
-    const std::vector<int> sets = s_.param_opt
-        ? choose_init_sets(geom, levels.data(), s_.cabac_unary_length_minus1 + 1, dq)
-        : std::vector<int>(static_cast<size_t>(ctx.layout().count()), 0);
-    encode_init_sets(enc, ctx, sets);
     std::vector<RowStart> rows;
-    try {
-      encode_levels(enc, ctx, geom, levels.data(), &rows);
-    } catch (const Error& e) {
-      invalid("tensor '" + t.name + "': " + e.what());
+    for (CodedTensor& c : coded) {
+      if (!c.is_int) {
+        const int bits = 6 + s_.qp_density;
+        enc.encode_bypass_bins(static_cast<uint32_t>(c.qp) & ((1u << bits) - 1), bits);
+      }
+      TensorContexts ctx;
+      ctx.init(s_.cabac_unary_length_minus1 + 1, c.dq);
+      const std::vector<int> sets =
+          s_.param_opt ? choose_init_sets(c.geom, c.levels.data(), s_.cabac_unary_length_minus1 + 1, c.dq)
+                       : std::vector<int>(static_cast<size_t>(ctx.layout().count()), 0);
+      encode_init_sets(enc, ctx, sets);
+      std::vector<RowStart> member_rows;
+      try {
+        encode_levels(enc, ctx, c.geom, c.levels.data(), &member_rows);
+      } catch (const Error& e) {
+        invalid("tensor '" + c.src->tensor.name + "': " + e.what());
+      }
+      if (&c == &main) rows = std::move(member_rows);
     }
     const std::vector<uint8_t> payload = enc.finish();
     if (h.tensor_dimensions.size() > 1 && h.scan_order > 0) h.entry_points = entry_points(rows, payload);
-    u.bytes = write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload));
-    return u;
+    append(out_->stream, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload)));
+
+    // What a decoder outputs: coding order, W x LS with LS dropped (spec 3.5).
+    const CodedTensor* ls = nullptr;
+    for (const CodedTensor& c : coded)
+      if (block && c.src->role == MemberRole::kLs) ls = &c;
+    for (CodedTensor& c : coded) {
+      if (&c == ls) continue;
+      if (ls && &c == &main) {
+        const size_t rows_n = static_cast<size_t>(c.dims[0]);
+        const size_t row = rows_n ? c.recon.f32.size() / rows_n : 0;
+        for (size_t r = 0; r < rows_n; ++r)
+          for (size_t i = 0; i < row; ++i) c.recon.f32[r * row + i] = c.recon.f32[r * row + i] * ls->recon.f32[r];
+      }
+      out_->reconstruction.push_back(std::move(c.recon));
+    }
   }
 
   bool quantize(const float* w, const ScanGeometry& geom, int qp, bool dq, int32_t* levels) const {

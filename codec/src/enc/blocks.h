@@ -1,0 +1,37 @@
+// Grouping of a model's tensors into NNR_PT_BLOCK units (spec 3.3) and
+// batch-norm folding (9.9).
+#ifndef NNR_ENC_BLOCKS_H
+#define NNR_ENC_BLOCKS_H
+
+#include <string>
+#include <vector>
+
+#include "dec/ndu_members.h"
+#include "nnr/encoder.h"
+
+namespace nnr {
+
+struct PlannedTensor {
+  Tensor tensor;        // values to code (after any folding)
+  std::string type;     // parameter type (spec 3.2)
+  MemberRole role = MemberRole::kSingle;
+};
+
+// One NDU to write: a single tensor, or the members of a block in coding
+// order (LS, BI, BN beta, gamma, mean, var, W) with its cpt.
+struct PlannedUnit {
+  std::vector<PlannedTensor> members;
+  bool block = false;
+  int cpt = 0;
+};
+
+// The units of a model in model order. Throws nnr::Error(kInvalidArgument)
+// naming the tensor when the block information does not fit the tensors.
+std::vector<PlannedUnit> plan_units(const std::vector<Tensor>& tensors, const EncoderSettings& s);
+
+// Parameter type of a tensor from its name and rank (spec 3.2).
+std::string parameter_type_of(const std::string& name, size_t rank, const EncoderSettings& s);
+
+}  // namespace nnr
+
+#endif  // NNR_ENC_BLOCKS_H
