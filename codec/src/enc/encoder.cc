@@ -3,7 +3,10 @@
 // points (5.5, 7.3, 9.6) -> NNR units.
 #include "nnr/encoder.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <new>
 #include <string>
 
@@ -47,8 +50,7 @@ class StreamEncoder {
 
   void run(const std::vector<Tensor>& tensors) {
     validate_settings();
-    if (s_.codebook_mode != 0)
-      throw Error(ErrorCode::kUnsupported, kNoOffset, "codebook_mode > 0: not yet supported by this encoder");
+    if (s_.codebook_mode < 0 || s_.codebook_mode > 2) invalid("codebook_mode must be 0, 1 or 2");
     if (s_.opt_qp)
       throw Error(ErrorCode::kUnsupported, kNoOffset, "opt_qp: not yet supported by this encoder");
     std::vector<uint8_t>& st = out_->stream;
@@ -66,15 +68,22 @@ class StreamEncoder {
                                                                             : NNR_TPL_UNREC;
     append(st, write_nnr_unit(NNR_TPL, write_tpl_body(tpl)));
     for (const PlannedUnit& u : plan_units(tensors, s_)) {
+      std::vector<CodedTensor> coded;
+      for (const PlannedTensor& m : u.members) coded.push_back(quantize_tensor(m));
+      // Members share a unit only if they share the coding tools (spec 3.3).
       bool separate = !u.block;
-      for (const PlannedTensor& m : u.members) separate |= m.tensor.dtype == DType::kInt32;
+      for (const CodedTensor& c : coded) {
+        separate |= c.is_int || c.dq != coded.back().dq;
+        separate |= c.codebook && c.src->role != MemberRole::kWeight;
+      }
       if (separate) {
-        // One unit per member (a block that cannot share a unit keeps its cpt).
-        for (const PlannedTensor& m : u.members) write_units({&m}, false, u.cpt);
+        for (CodedTensor& c : coded) {
+          std::vector<CodedTensor> one;
+          one.push_back(std::move(c));
+          write_unit(one, false, u.cpt);
+        }
       } else {
-        std::vector<const PlannedTensor*> members;
-        for (const PlannedTensor& m : u.members) members.push_back(&m);
-        write_units(members, true, u.cpt);
+        write_unit(coded, true, u.cpt);
       }
     }
   }
@@ -87,7 +96,9 @@ class StreamEncoder {
     bool is_int = false;
     int qp = 0;
     bool dq = false;
-    std::vector<int32_t> levels;
+    std::vector<int32_t> levels;  // reconstruction levels, or codebook index - CbZeroOffset
+    bool codebook = false;
+    IntegerCodebook cb;
     Tensor recon;
   };
 
@@ -145,28 +156,131 @@ class StreamEncoder {
     c.levels.resize(n);
     c.qp = qp_for(t.name, p.type);
     c.dq = s_.use_dq;
-    if (!quantize(t.f32.data(), c.geom, c.qp, c.dq, c.levels.data())) {
-      const int raised = overflow_qp(t.f32.data(), n, s_.qp_density);
-      out_->messages.push_back("INFO: QP for " + t.name + " has been clipped from " +
-                               std::to_string(c.qp) + " to " + std::to_string(raised) +
-                               " to avoid int32_t overflow!");
-      c.qp = raised;
-      if (!quantize(t.f32.data(), c.geom, c.qp, c.dq, c.levels.data()))
-        invalid("tensor '" + t.name + "': levels do not fit int32 even at qp " + std::to_string(c.qp));
+    if (s_.codebook_mode > 0) {
+      choose_codebook(t, &c);
+    } else {
+      quantize_with_overflow_rule(t, c.dq, &c.qp, c.levels.data(), c.geom);
     }
     check_qp_fits(t.name, c.qp);
-    const float step = step_size(c.qp, s_.qp_density);
     c.recon.dtype = DType::kFloat32;
     c.recon.f32.resize(n);
-    for (size_t i = 0; i < n; ++i) c.recon.f32[i] = static_cast<float>(c.levels[i]) * step;
+    if (c.codebook) {
+      const double delta = step_size_exact(c.qp, s_.qp_density);
+      for (size_t i = 0; i < n; ++i)
+        c.recon.f32[i] = static_cast<float>(static_cast<double>(c.cb.values[static_cast<size_t>(
+                                                c.levels[i] + c.cb.cb_zero_offset)]) * delta);
+    } else {
+      const float step = step_size(c.qp, s_.qp_density);
+      for (size_t i = 0; i < n; ++i) c.recon.f32[i] = static_cast<float>(c.levels[i]) * step;
+    }
     return c;
   }
 
-  // Writes one NDU holding `members` (coding order): NNR_PT_BLOCK when
-  // `block`, else a single NNR_PT_FLOAT / NNR_PT_INT tensor.
-  void write_units(const std::vector<const PlannedTensor*>& members, bool block, int cpt) {
-    std::vector<CodedTensor> coded;
-    for (const PlannedTensor* p : members) coded.push_back(quantize_tensor(*p));
+  // Quantises at *qp; if a level would leave int32, raises qp (spec 9.5).
+  void quantize_with_overflow_rule(const Tensor& t, bool dq, int* qp, int32_t* levels,
+                                   const ScanGeometry& geom) {
+    if (quantize(t.f32.data(), geom, *qp, dq, levels)) return;
+    const int raised = overflow_qp(t.f32.data(), t.f32.size(), s_.qp_density);
+    out_->messages.push_back("INFO: QP for " + t.name + " has been clipped from " +
+                             std::to_string(*qp) + " to " + std::to_string(raised) +
+                             " to avoid int32_t overflow!");
+    *qp = raised;
+    if (!quantize(t.f32.data(), geom, *qp, dq, levels))
+      invalid("tensor '" + t.name + "': levels do not fit int32 even at qp " + std::to_string(*qp));
+  }
+
+  // Bytes of a stand-alone arithmetic segment of `levels` (init sets and
+  // levels, no qp offset), as the reference encoder measures candidates.
+  size_t segment_bytes(const int32_t* levels, const ScanGeometry& geom, bool dq, bool param_opt) const {
+    ArithEncoder enc;
+    TensorContexts ctx;
+    const int n = s_.cabac_unary_length_minus1 + 1;
+    ctx.init(n, dq);
+    const std::vector<int> sets = param_opt ? choose_init_sets(geom, levels, n, dq)
+                                            : std::vector<int>(static_cast<size_t>(ctx.layout().count()), 0);
+    encode_init_sets(enc, ctx, sets);
+    encode_levels(enc, ctx, geom, levels, nullptr);
+    return enc.finish().size();
+  }
+
+  // Codebook quantisation (spec 9.7).
+  void choose_codebook(const Tensor& t, CodedTensor* c) {
+    const size_t n = t.f32.size();
+    const bool dq_requested = c->dq;
+    int qp_c = c->qp - (dq_requested ? (1 << s_.qp_density) : 0);
+    std::vector<int32_t> urq(n);
+    quantize_with_overflow_rule(t, false, &qp_c, urq.data(), c->geom);
+    // The codebook: the distinct levels, sorted; elements become indices.
+    std::vector<int32_t> values(urq);
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    std::vector<int32_t> index(n);
+    for (size_t i = 0; i < n; ++i)
+      index[i] = static_cast<int32_t>(std::lower_bound(values.begin(), values.end(), urq[i]) - values.begin());
+    // CbZeroOffset: the first offset giving the smallest row-major segment.
+    const ScanGeometry row_major = ScanGeometry::make(c->dims, 0);
+    std::vector<int32_t> shifted(n);
+    size_t best_bytes = SIZE_MAX;
+    int64_t offset = 0;
+    for (size_t off = 0; off < values.size(); ++off) {
+      for (size_t i = 0; i < n; ++i) shifted[i] = index[i] - static_cast<int32_t>(off);
+      const size_t b = segment_bytes(shifted.data(), row_major, false, true);
+      if (b < best_bytes) {
+        best_bytes = b;
+        offset = static_cast<int64_t>(off);
+      }
+    }
+    IntegerCodebook cb;
+    cb.values.assign(values.begin(), values.end());
+    cb.codebook_size = static_cast<int64_t>(values.size());
+    cb.cb_zero_offset = offset;
+    cb.codebook_centre_offset = offset - (cb.codebook_size >> 1);
+    // codebook_egk: the first order giving the fewest bits.
+    uint64_t best_bits = UINT64_MAX;
+    for (int e = 0; e < 16; ++e) {
+      cb.codebook_egk = e;
+      BitWriter bw;
+      write_integer_codebook(bw, cb);
+      if (bw.bit_pos() < best_bits) {
+        best_bits = bw.bit_pos();
+        c->cb.codebook_egk = e;
+      }
+    }
+    cb.codebook_egk = c->cb.codebook_egk;
+    for (size_t i = 0; i < n; ++i) shifted[i] = index[i] - static_cast<int32_t>(offset);
+
+    bool use_codebook = true;
+    if (s_.codebook_mode == 2) {
+      // Uniform alternative: DQ trellis at the requested qp, or URQ.
+      int qp_u = c->qp;
+      std::vector<int32_t> uniform(n);
+      if (dq_requested) {
+        quantize_with_overflow_rule(t, true, &qp_u, uniform.data(), c->geom);
+      } else {
+        qp_u = qp_c;
+        uniform = urq;
+      }
+      const size_t bytes_uniform = segment_bytes(uniform.data(), c->geom, dq_requested, s_.param_opt);
+      // The reference adds the codebook's size in bits to payload bytes.
+      const uint64_t bytes_cb = segment_bytes(shifted.data(), c->geom, false, s_.param_opt) + best_bits;
+      if (!(bytes_cb < bytes_uniform)) {
+        use_codebook = false;
+        c->qp = qp_u;
+        c->levels = std::move(uniform);
+      }
+    }
+    if (use_codebook) {
+      c->codebook = true;
+      c->cb = cb;
+      c->dq = false;
+      c->qp = qp_c;
+      c->levels = std::move(shifted);
+    }
+  }
+
+  // Writes one NDU holding the coded tensors (coding order): NNR_PT_BLOCK
+  // when `block`, else a single NNR_PT_FLOAT / NNR_PT_INT tensor.
+  void write_unit(std::vector<CodedTensor>& coded, bool block, int cpt) {
     CodedTensor& main = coded.back();  // the weight of a block, or the only tensor
 
     NduHeader h;
@@ -187,10 +301,18 @@ class StreamEncoder {
         for (const CodedTensor& c : coded)
           if (c.src->role == r) h.topology_elem_ids.push_back(c.src->tensor.name);
       h.dq_flag = main.dq ? 1 : 0;
+      if (main.codebook) {
+        h.codebook_present_flag = 1;
+        h.codebook = main.cb;
+      }
     } else {
       h.nnr_compressed_data_unit_payload_type = main.is_int ? NNR_PT_INT : NNR_PT_FLOAT;
       h.topology_elem_ids = {main.src->tensor.name};
       h.dq_flag = main.dq ? 1 : 0;
+      if (main.codebook) {
+        h.codebook_present_flag = 1;
+        h.codebook = main.cb;
+      }
     }
 
     ArithEncoder enc;
