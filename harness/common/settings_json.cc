@@ -75,11 +75,11 @@ Status settings_from_json(const json& j, const std::string& path, EncoderSetting
             else throw SettingsError{p + "/block_identifier/" + b.key(), "expected a string or null"};
           }
           static const std::set<std::string> types = {"weight", "bias", "bn.beta", "bn.gamma", "bn.mean",
-                                                      "bn.var", "weight.ls", "unspecified"};
+                                                      "bn.var", "weight.ls", "unspecified", "raw"};
           for (auto t = pt.begin(); t != pt.end(); ++t) {
             if (!t.value().is_string() || !types.count(t.value().get<std::string>()))
               throw SettingsError{p + "/parameter_type/" + t.key(),
-                                  "expected one of weight, bias, bn.beta, bn.gamma, bn.mean, bn.var, weight.ls, unspecified"};
+                                  "expected one of weight, bias, bn.beta, bn.gamma, bn.mean, bn.var, weight.ls, unspecified, raw"};
             s->parameter_type[t.key()] = t.value().get<std::string>();
           }
           s->has_blocks = true;

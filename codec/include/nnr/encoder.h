@@ -34,7 +34,8 @@ struct EncoderSettings {
   bool bnf = false;
   // block_id_and_param_type: tensor name -> block id (absent: not in a
   // block) and tensor name -> parameter type ("weight", "bias", "bn.beta",
-  // "bn.gamma", "bn.mean", "bn.var", "weight.ls", "unspecified").
+  // "bn.gamma", "bn.mean", "bn.var", "weight.ls", "unspecified", or "raw":
+  // stored uncompressed as NNR_PT_RAW_FLOAT).
   bool has_blocks = false;
   std::map<std::string, std::optional<std::string>> block_id;
   std::map<std::string, std::string> parameter_type;

@@ -135,7 +135,7 @@ std::vector<PlannedUnit> plan_units(const std::vector<Tensor>& tensors, const En
     }
     const std::string& id = *bid->second;
     p.role = role_of(p.type);
-    if (p.role == MemberRole::kSingle)
+    if (p.role == MemberRole::kSingle || p.type == "raw")
       invalid("tensor '" + t.name + "' is in block '" + id + "' but has parameter type '" + p.type +
               "', which no block member has");
     auto& members = blocks[id];

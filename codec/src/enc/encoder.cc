@@ -7,6 +7,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -73,7 +74,7 @@ class StreamEncoder {
       // Members share a unit only if they share the coding tools (spec 3.3).
       bool separate = !u.block;
       for (const CodedTensor& c : coded) {
-        separate |= c.is_int || c.dq != coded.back().dq;
+        separate |= c.is_int || c.raw || c.dq != coded.back().dq;
         separate |= c.codebook && c.src->role != MemberRole::kWeight;
       }
       if (separate) {
@@ -99,6 +100,7 @@ class StreamEncoder {
     std::vector<int32_t> levels;  // reconstruction levels, or codebook index - CbZeroOffset
     bool codebook = false;
     IntegerCodebook cb;
+    bool raw = false;  // NNR_PT_RAW_FLOAT
     Tensor recon;
   };
 
@@ -151,6 +153,12 @@ class StreamEncoder {
       c.levels = t.i32;
       c.recon.dtype = DType::kInt32;
       c.recon.i32 = t.i32;
+      return c;
+    }
+    if (p.type == "raw") {
+      c.raw = true;
+      c.recon.dtype = DType::kFloat32;
+      c.recon.f32 = t.f32;
       return c;
     }
     c.levels.resize(n);
@@ -306,7 +314,8 @@ class StreamEncoder {
         h.codebook = main.cb;
       }
     } else {
-      h.nnr_compressed_data_unit_payload_type = main.is_int ? NNR_PT_INT : NNR_PT_FLOAT;
+      h.nnr_compressed_data_unit_payload_type =
+          main.raw ? NNR_PT_RAW_FLOAT : main.is_int ? NNR_PT_INT : NNR_PT_FLOAT;
       h.topology_elem_ids = {main.src->tensor.name};
       h.dq_flag = main.dq ? 1 : 0;
       if (main.codebook) {
@@ -315,6 +324,19 @@ class StreamEncoder {
       }
     }
 
+    if (main.raw) {
+      // Raw binary32 values, little-endian, right after the header (spec 1.5).
+      h.scan_order = 0;
+      std::vector<uint8_t> payload(main.recon.f32.size() * 4);
+      for (size_t i = 0; i < main.recon.f32.size(); ++i) {
+        uint32_t bits;
+        std::memcpy(&bits, &main.recon.f32[i], 4);
+        for (int b = 0; b < 4; ++b) payload[4 * i + b] = static_cast<uint8_t>(bits >> (8 * b));
+      }
+      append(out_->stream, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload)));
+      out_->reconstruction.push_back(std::move(main.recon));
+      return;
+    }
     ArithEncoder enc;
     std::vector<RowStart> rows;
     for (CodedTensor& c : coded) {
