@@ -13,6 +13,7 @@ namespace nnr::cli {
 
 using Runner = std::function<int()>;
 
+Runner add_encode(CLI::App& app);
 Runner add_decode(CLI::App& app);
 Runner add_inspect(CLI::App& app);
 Runner add_conform(CLI::App& app);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(name, help);
     runners[sub] = fn(*sub);
   };
+  add("encode", "Encode a model (.npz or PyTorch state dict) to an NNR bitstream", nnr::cli::add_encode);
   add("decode", "Decode an NNR bitstream to .npy files", nnr::cli::add_decode);
   add("inspect", "Describe every unit and syntax element of a bitstream as JSON", nnr::cli::add_inspect);
   add("conform", "Check decoders against conformance vectors", nnr::cli::add_conform);

@@ -14,8 +14,28 @@ namespace nnr {
 std::vector<uint8_t> npy_bytes(const Tensor& t);
 // Writes `t` to `path` as .npy.
 Status write_npy(const std::string& path, const Tensor& t);
-// Parses an .npy file held in memory (float32 / int32, little-endian, C order).
-Status parse_npy(const uint8_t* data, size_t size, Tensor* out);
+// Parses an .npy file held in memory (little-endian, C order). Integer types
+// become int32 (if every value fits), float16/64 become float32 (float64
+// rounded, noted in `notices`).
+Status parse_npy(const uint8_t* data, size_t size, Tensor* out,
+                 std::vector<std::string>* notices = nullptr);
+
+// A model as named tensors in file order.
+struct LoadedModel {
+  std::vector<Tensor> tensors;
+  bool pytorch = false;              // a PyTorch state dict (parameter-type rules of 3.2)
+  std::vector<std::string> notices;  // conversions and skipped entries
+};
+
+// An .npz archive of named arrays (stored or deflated), in archive order.
+Status load_npz(const std::string& path, LoadedModel* out);
+// A PyTorch state dict written by torch.save (zip archive with data.pkl),
+// read without libtorch. Keys containing ".num_batches_tracked" are skipped.
+Status load_torch_state_dict(const std::string& path, LoadedModel* out);
+// Either of the above, by content.
+Status load_model(const std::string& path, LoadedModel* out);
+// Writes tensors as an .npz (stored) archive.
+Status write_npz(const std::string& path, const std::vector<Tensor>& tensors);
 
 // Reads a whole file. Errors name the file.
 Status read_file(const std::string& path, std::vector<uint8_t>* out);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "io/array_convert.h"
 #include "nnr/io.h"
 
 namespace nnr {
@@ -98,7 +99,7 @@ bool header_value(const std::string& h, const std::string& key, std::string* out
 
 }  // namespace
 
-Status parse_npy(const uint8_t* data, size_t size, Tensor* out) {
+Status parse_npy(const uint8_t* data, size_t size, Tensor* out, std::vector<std::string>* notices) {
   auto bad = [](int64_t off, const std::string& m) {
     return Status(ErrorCode::kInvalidBitstream, off, "npy: " + m);
   };
@@ -122,13 +123,24 @@ Status parse_npy(const uint8_t* data, size_t size, Tensor* out) {
       !header_value(h, "shape", &shape))
     return bad(static_cast<int64_t>(hstart), "header lacks descr, fortran_order or shape");
   Tensor t;
-  if (descr == "'<f4'") {
-    t.dtype = DType::kFloat32;
-  } else if (descr == "'<i4'") {
-    t.dtype = DType::kInt32;
-  } else {
-    return bad(static_cast<int64_t>(hstart), "dtype " + descr + " (float32 or int32 expected)");
+  static const struct {
+    const char* descr;
+    StoredType type;
+  } kTypes[] = {{"'<f4'", StoredType::kF32}, {"'<f2'", StoredType::kF16}, {"'<f8'", StoredType::kF64},
+                {"'|i1'", StoredType::kI8},  {"'|u1'", StoredType::kU8},  {"'<i2'", StoredType::kI16},
+                {"'<u2'", StoredType::kU16}, {"'<i4'", StoredType::kI32}, {"'<u4'", StoredType::kU32},
+                {"'<i8'", StoredType::kI64}, {"'|b1'", StoredType::kBool}};
+  bool known = false;
+  StoredType type = StoredType::kF32;
+  for (const auto& k : kTypes) {
+    if (descr == k.descr) {
+      known = true;
+      type = k.type;
+    }
   }
+  if (!known)
+    return bad(static_cast<int64_t>(hstart), "dtype " + descr + " is not supported (float16/32/64, "
+                                                 "int8/16/32/64, uint8/16/32 or bool expected)");
   if (fortran != "False") return bad(static_cast<int64_t>(hstart), "Fortran order is not supported");
   int64_t numel = 1;
   for (size_t p = 1; p < shape.size();) {
@@ -147,17 +159,13 @@ Status parse_npy(const uint8_t* data, size_t size, Tensor* out) {
     t.shape.push_back(v);
   }
   const size_t body = hstart + hlen;
-  if (uint64_t(numel) * 4 != size - body)
+  const size_t es = stored_type_size(type);
+  if (uint64_t(numel) * es != size - body)
     return bad(static_cast<int64_t>(body), "data has " + std::to_string(size - body) +
                                                " bytes, the shape needs " +
-                                               std::to_string(numel * 4));
-  if (t.dtype == DType::kFloat32) {
-    t.f32.resize(static_cast<size_t>(numel));
-    if (numel) std::memcpy(t.f32.data(), data + body, size - body);
-  } else {
-    t.i32.resize(static_cast<size_t>(numel));
-    if (numel) std::memcpy(t.i32.data(), data + body, size - body);
-  }
+                                               std::to_string(uint64_t(numel) * es));
+  Status cs = convert_array(type, data + body, static_cast<size_t>(numel), "npy", &t, notices);
+  if (!cs.ok()) return cs;
   *out = std::move(t);
   return Status();
 }

@@ -1,0 +1,98 @@
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "cli/commands.h"
+#include "common/settings_json.h"
+#include "nnr/encoder.h"
+#include "nnr/io.h"
+
+namespace nnr::cli {
+
+Runner add_encode(CLI::App& app) {
+  struct Opts {
+    std::string input, out, settings_file, model_kind;
+    std::optional<int> qp, qp_density, nonweight_qp, codebook_mode, scan_order, cabac_unary_length_minus1;
+    std::optional<double> lambda_scale;
+    std::optional<bool> use_dq, param_opt, opt_qp, bnf;
+    bool quiet = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("INPUT", o->input, ".npz of named arrays, or a PyTorch state dict (torch.save)")->required();
+  app.add_option("-o,--output", o->out, "output bitstream")->required();
+  app.add_option("--settings", o->settings_file, "JSON object with encoder settings (the keys of a conformance manifest's encoder_settings, plus model_kind)");
+  app.add_option("--qp", o->qp, "qp of weight tensors");
+  app.add_option("--qp-density", o->qp_density, "qp_density (0..7)");
+  app.add_option("--nonweight-qp", o->nonweight_qp, "qp of other float tensors");
+  app.add_option("--use-dq", o->use_dq, "dependent quantization (true/false)");
+  app.add_option("--codebook-mode", o->codebook_mode, "0 uniform, 1 codebook, 2 per-tensor choice");
+  app.add_option("--scan-order", o->scan_order, "0 row-major, 1..4 block scan with entry points");
+  app.add_option("--lambda-scale", o->lambda_scale, "rate-distortion weight (0: distortion only)");
+  app.add_option("--param-opt", o->param_opt, "choose context init sets (true/false)");
+  app.add_option("--cabac-unary-length-minus1", o->cabac_unary_length_minus1, "AbsGr flags - 1 (0..255)");
+  app.add_option("--opt-qp", o->opt_qp, "per-tensor qp heuristic (true/false)");
+  app.add_option("--bnf", o->bnf, "batch-norm folding (true/false; needs block information)");
+  app.add_option("--model-kind", o->model_kind, "plain | pytorch | tensorflow (parameter-type rules)");
+  app.add_flag("-q,--quiet", o->quiet, "print nothing on success");
+  return [o]() {
+    LoadedModel model;
+    Status s = load_model(o->input, &model);
+    if (!s.ok()) return report_error(o->input, s);
+    EncoderSettings settings;
+    settings.model_kind = model.pytorch ? ModelKind::kPyTorch : ModelKind::kPlain;
+    if (!o->settings_file.empty()) {
+      std::ifstream in(o->settings_file);
+      if (!in) return report_error("", Status(ErrorCode::kIo, kNoOffset, o->settings_file + ": cannot read"));
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+      } catch (const nlohmann::json::parse_error& e) {
+        return report_error(o->settings_file, Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte),
+                                                     std::string("not valid JSON: ") + e.what()));
+      }
+      s = settings_from_json(j, "", &settings);
+      if (!s.ok()) return report_error(o->settings_file, s);
+    }
+    nlohmann::json flags = nlohmann::json::object();
+    if (o->qp) flags["qp"] = *o->qp;
+    if (o->qp_density) flags["qp_density"] = *o->qp_density;
+    if (o->nonweight_qp) flags["nonweight_qp"] = *o->nonweight_qp;
+    if (o->use_dq) flags["use_dq"] = *o->use_dq;
+    if (o->codebook_mode) flags["codebook_mode"] = *o->codebook_mode;
+    if (o->scan_order) flags["scan_order"] = *o->scan_order;
+    if (o->lambda_scale) flags["lambda_scale"] = *o->lambda_scale;
+    if (o->param_opt) flags["param_opt"] = *o->param_opt;
+    if (o->cabac_unary_length_minus1) flags["cabac_unary_length_minus1"] = *o->cabac_unary_length_minus1;
+    if (o->opt_qp) flags["opt_qp"] = *o->opt_qp;
+    if (o->bnf) flags["bnf"] = *o->bnf;
+    if (!o->model_kind.empty()) flags["model_kind"] = o->model_kind;
+    s = settings_from_json(flags, "(command line)", &settings);
+    if (!s.ok()) return report_error("", s);
+
+    EncodeResult r;
+    const auto t0 = std::chrono::steady_clock::now();
+    s = encode(model.tensors, settings, &r);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!s.ok()) return report_error(o->input, s);
+    s = write_file_atomic(o->out, r.stream.data(), r.stream.size());
+    if (!s.ok()) return report_error("", s);
+    if (!o->quiet) {
+      for (const std::string& n : model.notices) std::fprintf(stderr, "nnr: %s\n", n.c_str());
+      for (const std::string& m : r.messages) std::fprintf(stderr, "nnr: %s\n", m.c_str());
+      uint64_t original = 0, params = 0;
+      for (const Tensor& t : model.tensors) {
+        original += 4 * static_cast<uint64_t>(t.numel());
+        params += static_cast<uint64_t>(t.numel());
+      }
+      std::printf("%s: %zu tensors, %llu parameters, %llu bytes -> %zu bytes (%.2f %% of the original), "
+                  "encoded in %.3f s (%.2f M params/s)\n",
+                  o->out.c_str(), model.tensors.size(), static_cast<unsigned long long>(params),
+                  static_cast<unsigned long long>(original), r.stream.size(),
+                  original ? 100.0 * r.stream.size() / original : 0.0, secs, secs > 0 ? params / secs / 1e6 : 0.0);
+    }
+    return 0;
+  };
+}
+
+}  // namespace nnr::cli
