@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "common/tensor_output.h"
+#include "nnr/anchor.h"
 #include "nnr/decoder.h"
 #include "nnr/io.h"
 
@@ -31,7 +32,8 @@ Runner add_decode(CLI::App& app) {
     opt.apply_local_scaling = !o->raw;
     DecodedModel model;
     const auto t0 = std::chrono::steady_clock::now();
-    s = decode(bytes.data(), bytes.size(), opt, &model);
+    s = is_anchor_stream(bytes.data(), bytes.size()) ? anchor_decode(bytes.data(), bytes.size(), opt, &model)
+                                                     : decode(bytes.data(), bytes.size(), opt, &model);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) return report_error(o->stream, s);
     for (const std::string& w : model.warnings) std::fprintf(stderr, "nnr: %s: warning: %s\n", o->stream.c_str(), w.c_str());

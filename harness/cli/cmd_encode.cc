@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "common/settings_json.h"
+#include "nnr/anchor.h"
 #include "nnr/encoder.h"
 #include "nnr/io.h"
 
@@ -12,7 +13,7 @@ namespace nnr::cli {
 
 Runner add_encode(CLI::App& app) {
   struct Opts {
-    std::string input, out, settings_file, model_kind;
+    std::string input, out, settings_file, model_kind, codec = "nnr";
     std::optional<int> qp, qp_density, nonweight_qp, codebook_mode, scan_order, cabac_unary_length_minus1;
     std::optional<double> lambda_scale;
     std::optional<bool> use_dq, param_opt, opt_qp, bnf;
@@ -34,6 +35,8 @@ Runner add_encode(CLI::App& app) {
   app.add_option("--opt-qp", o->opt_qp, "per-tensor qp heuristic (true/false)");
   app.add_option("--bnf", o->bnf, "batch-norm folding (true/false; needs block information)");
   app.add_option("--model-kind", o->model_kind, "plain | pytorch | tensorflow (parameter-type rules)");
+  app.add_option("--codec", o->codec, "nnr (default) or anchor (uniform quantization + bzip2)")
+      ->check(CLI::IsMember({"nnr", "anchor"}));
   app.add_flag("-q,--quiet", o->quiet, "print nothing on success");
   return [o]() {
     LoadedModel model;
@@ -72,7 +75,7 @@ Runner add_encode(CLI::App& app) {
 
     EncodeResult r;
     const auto t0 = std::chrono::steady_clock::now();
-    s = encode(model.tensors, settings, &r);
+    s = o->codec == "anchor" ? anchor_encode(model.tensors, settings, &r) : encode(model.tensors, settings, &r);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) return report_error(o->input, s);
     s = write_file_atomic(o->out, r.stream.data(), r.stream.size());
