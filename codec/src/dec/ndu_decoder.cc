@@ -25,12 +25,20 @@ struct SegmentView {
   uint64_t offset;  // absolute byte offset of data[0]
 };
 
+// a + b, clamped to the int64 range (entry point offsets come from the
+// bitstream and may be absurd; a clamped position never matches a real one).
+int64_t saturating_add(int64_t a, int64_t b) {
+  if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+  if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
+  return a + b;
+}
+
 // Absolute shift count at the start of each block row from the entry points:
 // rows[0] = p0, rows[j] = p0 + Delta[0] + ... + Delta[j-1].
 std::vector<int64_t> row_positions(uint64_t p0, const EntryPoint* eps, size_t count) {
   std::vector<int64_t> p(count + 1);
   p[0] = static_cast<int64_t>(p0);
-  for (size_t j = 0; j < count; ++j) p[j + 1] = p[j] + eps[j].delta;
+  for (size_t j = 0; j < count; ++j) p[j + 1] = saturating_add(p[j], eps[j].delta);
   return p;
 }
 

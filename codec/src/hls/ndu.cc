@@ -42,7 +42,9 @@ void parse_integer_codebook(BitReader& br, IntegerCodebook& cb) {
 
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+// ceil(a / b) for a >= 0, b > 0, without overflow for a near INT64_MAX
+// (g_number_of_rows and decomposition_rank are ue(3) values up to 2^63 - 9).
+int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0 ? 1 : 0); }
 
 bool ends_with(const std::string& s, const char* suffix) {
   const std::string x(suffix);
