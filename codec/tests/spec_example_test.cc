@@ -6,7 +6,6 @@
 
 #include <cstring>
 
-#include "bitio/bit_reader.h"
 #include "nnr/decoder.h"
 #include "nnr/encoder.h"
 
@@ -136,71 +135,6 @@ TEST(SpecExample, EntryPoint) {
   const size_t name_end = units[3].offset + 3 + 1 + t.name.size() + 1;
   EXPECT_EQ(std::vector<uint8_t>(r.stream.begin() + name_end, r.stream.begin() + name_end + 8),
             (std::vector<uint8_t>{0x70, 0x48, 0xC8, 0xA0, 0xA1, 0xA5, 0x73, 0xCF}));
-}
-
-// Spec 1.2 / 1.3 tables, read back with the bit reader.
-TEST(BitReader, ExpGolombTables) {
-  struct Case {
-    int k;
-    uint64_t value;
-    const char* bits;
-  };
-  const Case cases[] = {{0, 0, "1"},      {0, 1, "010"},     {0, 2, "011"},    {0, 3, "00100"},
-                        {0, 4, "00101"},  {0, 6, "00111"},   {1, 0, "10"},     {1, 1, "11"},
-                        {1, 2, "0100"},   {1, 3, "0101"},    {1, 4, "0110"},   {1, 6, "001000"},
-                        {2, 0, "100"},    {2, 1, "101"},     {2, 2, "110"},    {2, 3, "111"},
-                        {2, 4, "01000"},  {2, 6, "01010"},   {7, 0, "10000000"}, {7, 127, "11111111"},
-                        {7, 128, "0100000000"}};
-  for (const Case& c : cases) {
-    std::vector<uint8_t> buf(8, 0);
-    const size_t n = std::strlen(c.bits);
-    for (size_t i = 0; i < n; ++i)
-      if (c.bits[i] == '1') buf[i / 8] |= static_cast<uint8_t>(0x80 >> (i % 8));
-    BitReader br(buf.data(), buf.size());
-    EXPECT_EQ(br.ue(c.k), c.value) << "ue(" << c.k << ") " << c.bits;
-    EXPECT_EQ(br.bit_pos(), n) << c.bits;
-  }
-  // ie(2): 0 -> 100, 1 -> 101, -1 -> 110, 2 -> 111, -2 -> 01000
-  const struct {
-    int64_t v;
-    const char* bits;
-  } ie[] = {{0, "100"}, {1, "101"}, {-1, "110"}, {2, "111"}, {-2, "01000"}};
-  for (const auto& c : ie) {
-    std::vector<uint8_t> buf(4, 0);
-    for (size_t i = 0; i < std::strlen(c.bits); ++i)
-      if (c.bits[i] == '1') buf[i / 8] |= static_cast<uint8_t>(0x80 >> (i % 8));
-    BitReader br(buf.data(), buf.size());
-    EXPECT_EQ(br.ie(2), c.v) << c.bits;
-  }
-}
-
-TEST(BitReader, TruncationNamesTheOffset) {
-  const uint8_t b[2] = {0xff, 0xff};
-  BitReader br(b, 2, 100);
-  br.u(12);
-  try {
-    br.u(8);
-    FAIL() << "read past the end";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kTruncated);
-    EXPECT_EQ(e.byte_offset(), 101);
-  }
-}
-
-TEST(BitReader, DescriptorsAndAlignment) {
-  // i(5) of 11010 = -6; flt little-endian 1.0 = 00 00 80 3f after alignment.
-  const uint8_t b[] = {0xD0 | 0x04, 0x00, 0x00, 0x80, 0x3f, 'a', 'b', 0x00};
-  BitReader br(b, sizeof b);
-  EXPECT_EQ(br.i(5), -6);
-  br.byte_alignment();  // reads the 1 at bit 5 and pads
-  EXPECT_EQ(br.bit_pos(), 8u);
-  EXPECT_EQ(br.flt(), 1.0f);
-  EXPECT_EQ(br.st(), "ab");
-  EXPECT_EQ(br.bits_left(), 0u);
-  const uint8_t aligned[] = {0x80, 0x01};
-  BitReader br2(aligned, 2);
-  br2.byte_alignment();  // already aligned: a full byte
-  EXPECT_EQ(br2.bit_pos(), 8u);
 }
 
 }  // namespace
