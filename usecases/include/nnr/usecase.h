@@ -1,0 +1,72 @@
+// The use-case interface: a model whose parameters the codec compresses and a
+// task that measures what compression did to it. Torch-free on purpose: the
+// harness and its tests see only this header; the libtorch models live behind
+// nnr::make_usecase in the usecases library.
+#ifndef NNR_USECASE_H
+#define NNR_USECASE_H
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnr/error.h"
+#include "nnr/tensor.h"
+
+namespace nnr {
+
+struct UseCaseOptions {
+  // "vgg16", "resnet50", "mobilenetv2", "dcase", "uc12b", or "generic" (any
+  // model file as named tensors, no task: e.g. the ResNet-56 state dict).
+  std::string id;
+  std::string model;    // .pt state dict, TorchScript, or .npz; empty: the embedded default
+  std::string data;     // dataset folder; empty: the embedded default
+  int64_t limit = 0;    // evaluate on the first N samples (0: all)
+  // "embedded" (trained reduced-width model on the embedded data) or "full"
+  // (the real architecture at true size with seeded random weights; no task).
+  std::string variant = "embedded";
+  int threads = 2;      // intra-op threads for evaluation
+  int batch_size = 64;
+  uint64_t seed = 1;    // for "full" random weights
+  // Architecture overrides (width_mult, num_classes, input_size, ...); an
+  // unknown key is an error naming it.
+  std::map<std::string, double> arch;
+};
+
+struct UseCaseMetrics {
+  std::map<std::string, double> values;  // e.g. top1, top5 (in %), or psnr (dB), ssim
+  int64_t samples = 0;
+  double seconds = 0.0;  // evaluation wall time
+};
+
+class UseCase {
+ public:
+  virtual ~UseCase() = default;
+  virtual std::string id() const = 0;
+  // A one-line description of the model and data actually in use.
+  virtual std::string describe() const = 0;
+  // The codec's input: named float32 tensors in state-dict order, with the
+  // names a PyTorch state dict would have (so model_kind "pytorch" applies).
+  virtual std::vector<Tensor> parameters() const = 0;
+  // Replaces the model's parameters by decoded ones (matched by name; every
+  // parameter must be present with its shape, or an error names it).
+  virtual Status load_parameters(const std::vector<Tensor>& tensors) = 0;
+  // Whether evaluate() measures a task (false for "generic" and "full").
+  virtual bool has_task() const = 0;
+  // Metric names, primary first ("top1", "top5") or ("psnr", "ssim").
+  virtual std::vector<std::string> metric_names() const = 0;
+  // Evaluates the current parameters. The dataset is loaded once per
+  // UseCase object and reused across calls.
+  virtual Status evaluate(UseCaseMetrics* out) = 0;
+};
+
+// Builds a use case. Errors name the missing file or the bad option.
+Status make_usecase(const UseCaseOptions& options, std::unique_ptr<UseCase>* out);
+
+// Whether this build has the libtorch use cases (otherwise only "generic").
+bool usecases_have_torch();
+
+}  // namespace nnr
+
+#endif  // NNR_USECASE_H
