@@ -17,6 +17,10 @@ Runner add_encode(CLI::App& app);
 Runner add_decode(CLI::App& app);
 Runner add_inspect(CLI::App& app);
 Runner add_conform(CLI::App& app);
+Runner add_run(CLI::App& app);
+Runner add_report(CLI::App& app);
+Runner add_compare(CLI::App& app);
+Runner add_merge(CLI::App& app);
 
 // "nnr: FILE: byte N: what" on stderr; returns the exit code to use.
 int report_error(const std::string& file, const ::nnr::Status& s);

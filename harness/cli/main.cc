@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   add("decode", "Decode an NNR bitstream to .npy files", nnr::cli::add_decode);
   add("inspect", "Describe every unit and syntax element of a bitstream as JSON", nnr::cli::add_inspect);
   add("conform", "Check decoders against conformance vectors", nnr::cli::add_conform);
+  add("run", "Run an experiment from a JSON config (use cases x codecs x working points)", nnr::cli::add_run);
+  add("report", "Write report.md, report.csv and rate-metric curves of a run", nnr::cli::add_report);
+  add("compare", "Compare a run against a baseline (nightly regression check)", nnr::cli::add_compare);
+  add("merge", "Join the results of several shards of a run", nnr::cli::add_merge);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,72 @@
+// nnr merge OUT SHARD... : joins the run folders of the shards of one run.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "cli/commands.h"
+#include "pipeline/results_log.h"
+#include "pipeline/run_experiment.h"
+
+namespace nnr::cli {
+
+Runner add_merge(CLI::App& app) {
+  struct Opts {
+    std::string out;
+    std::vector<std::string> shards;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("OUT", o->out, "the merged run folder (created)")->required();
+  app.add_option("SHARD", o->shards, "run folders of the shards")->required();
+  return [o]() {
+    nlohmann::json meta;
+    std::map<std::string, nlohmann::json> by_key;
+    std::vector<std::string> hashes;
+    for (const auto& dir : o->shards) {
+      const std::string mp = dir + "/run.json";
+      std::ifstream f(mp);
+      if (!f) return report_error(mp, Status(ErrorCode::kIo, kNoOffset, "missing (not a run folder)"));
+      nlohmann::json m;
+      try {
+        m = nlohmann::json::parse(f);
+      } catch (const nlohmann::json::parse_error& e) {
+        return report_error(mp, Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte) - 1, e.what()));
+      }
+      if (meta.is_null()) meta = m;
+      else if (m.value("config_hash", "") != meta.value("config_hash", ""))
+        return report_error(dir, Status(ErrorCode::kInvalidArgument, kNoOffset,
+                                        "was run with another config than " + o->shards[0]));
+      ResultsLog log(dir + "/results.jsonl");
+      std::vector<nlohmann::json> records;
+      Status st = log.load(&records);
+      if (!st.ok()) return report_error(log.path(), st);
+      for (auto& r : records) {
+        const std::string key = r.value("key", "");
+        auto it = by_key.find(key);
+        // A point in two shards: keep a successful record over a failed one.
+        if (it == by_key.end() || (it->second.value("status", "") != "ok" && r.value("status", "") == "ok"))
+          by_key[key] = std::move(r);
+      }
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(o->out, ec);
+    if (std::filesystem::exists(o->out + "/results.jsonl"))
+      return report_error(o->out, Status(ErrorCode::kInvalidArgument, kNoOffset, "already holds results"));
+    meta["shard"] = {{"index", 0}, {"count", 1}};
+    meta["merged_from"] = o->shards;
+    Status st = write_json_atomic(o->out + "/run.json", meta);
+    if (!st.ok()) return report_error(o->out, st);
+    std::vector<nlohmann::json> records;
+    for (auto& [k, r] : by_key) records.push_back(std::move(r));
+    ResultsLog out(o->out + "/results.jsonl");
+    st = out.rewrite(records);
+    if (!st.ok()) return report_error(out.path(), st);
+    st = finalize_results(o->out);
+    if (!st.ok()) return report_error(o->out, st);
+    std::printf("merged %zu records from %zu shards into %s/results.json\n", records.size(), o->shards.size(),
+                o->out.c_str());
+    return 0;
+  };
+}
+
+}  // namespace nnr::cli

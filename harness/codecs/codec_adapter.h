@@ -1,0 +1,53 @@
+// One interface for every codec the harness compares (as CompressAI's codec
+// adapters): parameters and settings in, a stream and decoded parameters out,
+// each step timed.
+#ifndef NNR_HARNESS_CODEC_ADAPTER_H
+#define NNR_HARNESS_CODEC_ADAPTER_H
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/run_config.h"
+#include "nnr/tensor.h"
+
+namespace nnr {
+
+struct CodecRun {
+  uint64_t stream_bytes = 0;
+  std::string stream_sha256;
+  std::vector<Tensor> decoded;  // in the codec's output order
+  // Whether the decoded tensors equal the encoder's own reconstruction bit for
+  // bit; empty when the codec gives no reconstruction to check against.
+  std::optional<bool> verified;
+  std::string verify_detail;  // the first mismatch, when not verified
+  double encode_seconds = 0, decode_seconds = 0;
+  std::vector<std::string> notices;
+};
+
+struct CodecContext {
+  std::string work_dir;  // a private scratch folder for this working point
+  int threads = 1;       // decoder threads
+};
+
+class CodecAdapter {
+ public:
+  virtual ~CodecAdapter() = default;
+  // Encodes and decodes `params` with `settings` (the config's settings object).
+  // A failure of the codec is an error Status naming the step.
+  virtual Status run(const std::vector<Tensor>& params, const nlohmann::json& settings,
+                     const CodecContext& ctx, CodecRun* out) = 0;
+};
+
+std::unique_ptr<CodecAdapter> make_codec_adapter(const CodecEntry& entry);
+
+// Compares two tensor lists bit for bit (names, shapes, dtypes, values);
+// returns an empty string when equal, else the first difference.
+std::string first_difference(const std::vector<Tensor>& a, const std::vector<Tensor>& b);
+
+}  // namespace nnr
+
+#endif  // NNR_HARNESS_CODEC_ADAPTER_H

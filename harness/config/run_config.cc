@@ -1,0 +1,275 @@
+#include "config/run_config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/settings_json.h"
+#include "common/sha256.h"
+#include "config/json_reader.h"
+
+namespace nnr {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const char* codec_type_name(CodecType t) {
+  switch (t) {
+    case CodecType::kNnr: return "nnr";
+    case CodecType::kAnchor: return "anchor";
+    case CodecType::kExternal: return "external";
+    case CodecType::kOriginal: return "original";
+  }
+  return "?";
+}
+
+namespace {
+
+const std::set<std::string> kUseCaseIds = {"vgg16", "resnet50", "mobilenetv2", "dcase", "uc12b",
+                                           "generic"};
+
+std::string resolve(const std::string& base, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute() || base.empty()) return p;
+  return (fs::path(base) / p).lexically_normal().string();
+}
+
+UseCaseEntry parse_usecase(const JsonNode& n, const std::string& base, int threads) {
+  n.allow_keys({"id", "label", "model", "data", "limit", "variant", "batch_size", "seed", "arch"});
+  UseCaseEntry e;
+  const JsonNode idn = n.at("id");
+  e.options.id = idn.as_string();
+  if (!kUseCaseIds.count(e.options.id))
+    idn.fail("unknown use case '" + e.options.id +
+             "' (expected vgg16, resnet50, mobilenetv2, dcase, uc12b or generic)");
+  e.label = n.get_string("label", e.options.id);
+  if (e.label.empty()) n.at("label").fail("expected a non-empty string");
+  e.options.model = resolve(base, n.get_string("model", ""));
+  e.options.data = resolve(base, n.get_string("data", ""));
+  if (!e.options.model.empty() && !fs::exists(e.options.model))
+    n.at("model").fail("file not found: " + e.options.model);
+  if (!e.options.data.empty() && !fs::exists(e.options.data))
+    n.at("data").fail("not found: " + e.options.data);
+  if (e.options.id == "generic" && e.options.model.empty())
+    n.fail("use case 'generic' needs \"model\" (a .pt state dict or .npz)");
+  e.options.limit = n.get_int("limit", 0, 0);
+  e.options.variant = n.get_string("variant", "embedded");
+  if (e.options.variant != "embedded" && e.options.variant != "full")
+    n.at("variant").fail("expected \"embedded\" or \"full\"");
+  e.options.batch_size = static_cast<int>(n.get_int("batch_size", 64, 1, 4096));
+  e.options.seed = static_cast<uint64_t>(n.get_int("seed", 1, 0));
+  e.options.threads = threads;
+  if (n.has("arch")) {
+    const JsonNode a = n.at("arch");
+    a.expect_object();
+    for (auto it = a.json().begin(); it != a.json().end(); ++it)
+      e.options.arch[it.key()] = a.at(it.key()).as_number();
+  }
+  return e;
+}
+
+// Runs settings_from_json and turns its error into a ConfigError at `at`.
+void apply_settings(const json& obj, const JsonNode& at, EncoderSettings* s) {
+  const Status st = settings_from_json(obj, at.path(), s);
+  if (!st.ok()) {
+    // The message is "<path>: <what>"; keep the path it names.
+    const std::string m = st.message();
+    const size_t colon = m.find(": ");
+    if (colon != std::string::npos) throw ConfigError(m.substr(0, colon), m.substr(colon + 2));
+    at.fail(m);
+  }
+}
+
+void check_qp_range(const EncoderSettings& s, const JsonNode& at) {
+  if (s.qp_density < 0 || s.qp_density > 7)
+    at.fail("qp_density " + std::to_string(s.qp_density) + " out of range [0, 7]");
+  // With the MPS base QP at 0 (as written), a qp must fit its (6 + qp_density)-bit offset.
+  const int lim = 1 << (5 + s.qp_density);
+  auto check = [&](int qp, const std::string& what) {
+    if (qp < -lim || qp > lim - 1)
+      at.fail(what + " " + std::to_string(qp) + " out of range [" + std::to_string(-lim) + ", " +
+              std::to_string(lim - 1) + "] for qp_density " + std::to_string(s.qp_density));
+  };
+  check(s.qp, "qp");
+  if (s.nonweight_qp && *s.nonweight_qp != 0) check(*s.nonweight_qp, "nonweight_qp");
+  for (const auto& [name, qp] : s.qp_per_tensor) check(qp, "qp_per_tensor['" + name + "']");
+}
+
+std::vector<std::vector<json>> combinations(const CodecEntry& c) {
+  std::vector<std::vector<json>> out(1);
+  for (const auto& [key, values] : c.sweep) {
+    std::vector<std::vector<json>> next;
+    for (const auto& prefix : out)
+      for (const auto& v : values) {
+        next.push_back(prefix);
+        next.back().push_back(v);
+      }
+    out.swap(next);
+  }
+  return out;
+}
+
+CodecEntry parse_codec(const JsonNode& n) {
+  n.expect_object();
+  const JsonNode tn = n.at("type");
+  const std::string type = tn.as_string();
+  CodecEntry c;
+  if (type == "nnr") c.type = CodecType::kNnr;
+  else if (type == "anchor") c.type = CodecType::kAnchor;
+  else if (type == "external") c.type = CodecType::kExternal;
+  else if (type == "original") c.type = CodecType::kOriginal;
+  else tn.fail("unknown codec type '" + type + "' (expected nnr, anchor, external or original)");
+
+  if (c.type == CodecType::kOriginal) n.allow_keys({"type", "label"});
+  else if (c.type == CodecType::kExternal)
+    n.allow_keys({"type", "label", "settings", "sweep", "encode", "decode", "timeout"});
+  else n.allow_keys({"type", "label", "settings", "sweep"});
+  c.label = n.get_string("label", type);
+  if (c.label.empty() || c.label.find('/') != std::string::npos)
+    n.at("label").fail("expected a non-empty label without '/'");
+
+  if (n.has("settings")) {
+    n.at("settings").expect_object();
+    c.settings = n.at("settings").json();
+  }
+  if (n.has("sweep")) {
+    const JsonNode sw = n.at("sweep");
+    sw.expect_object();
+    for (auto it = sw.json().begin(); it != sw.json().end(); ++it) {
+      const JsonNode vals = sw.at(it.key());
+      vals.expect_array();
+      if (vals.size() == 0) vals.fail("expected at least one value");
+      std::vector<json> v;
+      for (size_t i = 0; i < vals.size(); ++i) v.push_back(vals.at(i).json());
+      c.sweep.emplace_back(it.key(), std::move(v));
+    }
+  }
+  if (c.type == CodecType::kExternal) {
+    c.encode_command = n.at("encode").as_string();
+    c.decode_command = n.at("decode").as_string();
+    for (const char* ph : {"{input}", "{bitstream}"})
+      if (c.encode_command.find(ph) == std::string::npos)
+        n.at("encode").fail(std::string("the encode command must contain ") + ph);
+    for (const char* ph : {"{bitstream}", "{outdir}"})
+      if (c.decode_command.find(ph) == std::string::npos)
+        n.at("decode").fail(std::string("the decode command must contain ") + ph);
+    c.timeout_seconds = n.get_number("timeout", 3600);
+    if (!(c.timeout_seconds > 0)) n.at("timeout").fail("expected a positive number of seconds");
+  }
+
+  // Our encoder and the anchor take the --settings schema: check the base
+  // settings and every swept value, and every working point's qp range.
+  if (c.type == CodecType::kNnr || c.type == CodecType::kAnchor) {
+    EncoderSettings base;
+    base.model_kind = ModelKind::kPyTorch;
+    const JsonNode setn = n.has("settings") ? n.at("settings") : n;
+    if (n.has("settings")) apply_settings(c.settings, setn, &base);
+    if (n.has("sweep")) {
+      const JsonNode sw = n.at("sweep");
+      for (const auto& [key, values] : c.sweep) {
+        const JsonNode vals = sw.at(key);
+        for (size_t i = 0; i < values.size(); ++i) {
+          EncoderSettings s = base;
+          const JsonNode vn = vals.at(i);
+          try {
+            apply_settings(json{{key, values[i]}}, sw, &s);
+          } catch (const ConfigError& e) {
+            // Point at the value itself, not at the key.
+            const std::string what = e.what();
+            vn.fail(what.substr(what.find(": ") + 2));
+          }
+        }
+      }
+    }
+    for (const auto& combo : combinations(c)) {
+      EncoderSettings s = base;
+      json point = json::object();
+      for (size_t k = 0; k < c.sweep.size(); ++k) point[c.sweep[k].first] = combo[k];
+      apply_settings(point, n, &s);
+      check_qp_range(s, n.has("sweep") ? n.at("sweep") : setn);
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig* out) {
+  try {
+    RunConfig c;
+    const JsonNode root(doc, "");
+    root.allow_keys({"name", "description", "output_root", "threads", "jobs", "usecases", "codecs",
+                     "report"});
+    c.name = root.at("name").as_string();
+    if (c.name.empty() || c.name.find_first_of("/\\") != std::string::npos || c.name[0] == '.')
+      root.at("name").fail("expected a run name usable as a folder name");
+    c.description = root.get_string("description", "");
+    c.base_dir = base_dir;
+    c.output_root = root.get_string("output_root", "results");
+    c.threads = static_cast<int>(root.get_int("threads", 2, 1, 256));
+    c.jobs = static_cast<int>(root.get_int("jobs", 1, 1, 256));
+
+    const JsonNode ucs = root.at("usecases");
+    ucs.expect_array();
+    if (ucs.size() == 0) ucs.fail("expected at least one use case");
+    std::set<std::string> labels;
+    for (size_t i = 0; i < ucs.size(); ++i) {
+      c.usecases.push_back(parse_usecase(ucs.at(i), base_dir, c.threads));
+      if (!labels.insert(c.usecases.back().label).second)
+        ucs.at(i).fail("duplicate use case label '" + c.usecases.back().label + "' (set \"label\")");
+    }
+    const JsonNode cds = root.at("codecs");
+    cds.expect_array();
+    if (cds.size() == 0) cds.fail("expected at least one codec");
+    labels.clear();
+    for (size_t i = 0; i < cds.size(); ++i) {
+      c.codecs.push_back(parse_codec(cds.at(i)));
+      if (!labels.insert(c.codecs.back().label).second)
+        cds.at(i).fail("duplicate codec label '" + c.codecs.back().label + "' (set \"label\")");
+    }
+    if (root.has("report")) {
+      const JsonNode r = root.at("report");
+      r.allow_keys({"transparent_tolerance", "bd_reference"});
+      if (r.has("transparent_tolerance")) {
+        const JsonNode t = r.at("transparent_tolerance");
+        t.expect_object();
+        c.report.transparent_tolerance.clear();
+        for (auto it = t.json().begin(); it != t.json().end(); ++it) {
+          const double v = t.at(it.key()).as_number();
+          if (v < 0) t.at(it.key()).fail("expected a non-negative tolerance");
+          c.report.transparent_tolerance[it.key()] = v;
+        }
+      }
+      if (r.has("bd_reference")) {
+        c.report.bd_reference = r.at("bd_reference").as_string();
+        if (!labels.count(c.report.bd_reference))
+          r.at("bd_reference").fail("no codec is labelled '" + c.report.bd_reference + "'");
+      }
+    }
+    c.source = doc;
+    const std::string canon = doc.dump();
+    c.hash = sha256_hex(reinterpret_cast<const uint8_t*>(canon.data()), canon.size());
+    *out = std::move(c);
+    return Status();
+  } catch (const ConfigError& e) {
+    return Status(ErrorCode::kInvalidArgument, kNoOffset, e.what());
+  }
+}
+
+Status load_run_config(const std::string& path, RunConfig* out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status(ErrorCode::kIo, kNoOffset, "cannot open the config file");
+  json doc;
+  try {
+    doc = json::parse(f);
+  } catch (const json::parse_error& e) {
+    // nlohmann reports the byte position of the syntax error.
+    return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte) - 1,
+                  std::string("not valid JSON: ") + e.what());
+  }
+  const std::string base = fs::path(path).parent_path().string();
+  Status st = parse_run_config(doc, base.empty() ? "." : base, out);
+  if (st.ok()) out->file = path;
+  return st;
+}
+
+}  // namespace nnr

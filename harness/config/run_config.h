@@ -1,0 +1,66 @@
+// A run file: use cases x codecs x working points (configs/README.md).
+// Parsing validates everything up front; errors name the JSON path.
+#ifndef NNR_HARNESS_RUN_CONFIG_H
+#define NNR_HARNESS_RUN_CONFIG_H
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nnr/error.h"
+#include "nnr/usecase.h"
+
+namespace nnr {
+
+struct UseCaseEntry {
+  std::string label;  // unique in the run; defaults to the id
+  UseCaseOptions options;
+};
+
+enum class CodecType { kNnr, kAnchor, kExternal, kOriginal };
+const char* codec_type_name(CodecType t);
+
+struct CodecEntry {
+  std::string label;  // unique in the run; defaults to the type
+  CodecType type = CodecType::kNnr;
+  nlohmann::json settings = nlohmann::json::object();  // base encoder settings
+  // Swept settings: every combination of the listed values is a working point.
+  std::vector<std::pair<std::string, std::vector<nlohmann::json>>> sweep;
+  // external: command templates (see configs/README.md for the placeholders).
+  std::string encode_command, decode_command;
+  double timeout_seconds = 3600;
+};
+
+struct ReportOptions {
+  // Largest drop of each metric (in its unit) that still counts as
+  // transparent; the primary metric of a use case decides.
+  std::map<std::string, double> transparent_tolerance = {{"top1", 1.0}, {"psnr", 0.5}};
+  std::string bd_reference = "anchor";  // codec label BD-rates are computed against
+};
+
+struct RunConfig {
+  std::string name;
+  std::string description;
+  std::string file;      // the config file (empty when parsed from memory)
+  std::string base_dir;  // relative paths in the config resolve against this
+  std::string output_root = "results";
+  int threads = 2;  // decoder and evaluation threads
+  int jobs = 1;     // working points in parallel
+  std::vector<UseCaseEntry> usecases;
+  std::vector<CodecEntry> codecs;
+  ReportOptions report;
+  nlohmann::json source;  // the document as read
+  std::string hash;       // sha256 of the canonical document
+};
+
+// Reads and validates a run file. Relative paths resolve against its folder.
+Status load_run_config(const std::string& path, RunConfig* out);
+// Validates a document; `base_dir` resolves relative paths.
+Status parse_run_config(const nlohmann::json& doc, const std::string& base_dir, RunConfig* out);
+
+}  // namespace nnr
+
+#endif  // NNR_HARNESS_RUN_CONFIG_H

@@ -1,0 +1,397 @@
+#include "pipeline/run_experiment.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "codecs/codec_adapter.h"
+#include "nnr/decoder.h"
+#include "nnr/usecase.h"
+#include "pipeline/results_log.h"
+#include "pipeline/run_metadata.h"
+#include "pipeline/working_points.h"
+
+namespace nnr {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+std::string format_duration(double s) {
+  char b[32];
+  const long t = static_cast<long>(s + 0.5);
+  if (t >= 3600) std::snprintf(b, sizeof b, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else std::snprintf(b, sizeof b, "%ldm%02lds", t / 60, t % 60);
+  return b;
+}
+
+int64_t total_values(const std::vector<Tensor>& ts) {
+  int64_t n = 0;
+  for (const auto& t : ts) n += t.numel();
+  return n;
+}
+
+// Mean squared error of decoded vs original values, matched by name; -1 when
+// the decoded set does not match (e.g. folded batch norm).
+double parameter_mse(const std::vector<Tensor>& original, const std::vector<Tensor>& decoded) {
+  std::map<std::string, const Tensor*> by_name;
+  for (const auto& t : decoded) by_name[t.name] = &t;
+  double sum = 0;
+  int64_t n = 0;
+  for (const auto& o : original) {
+    auto it = by_name.find(o.name);
+    if (it == by_name.end() || it->second->shape != o.shape) return -1;
+    const Tensor& d = *it->second;
+    for (int64_t i = 0; i < o.numel(); ++i) {
+      const double a = o.dtype == DType::kFloat32 ? o.f32[i] : o.i32[i];
+      const double b = d.dtype == DType::kFloat32 ? d.f32[i] : d.i32[i];
+      sum += (a - b) * (a - b);
+    }
+    n += o.numel();
+  }
+  return n ? sum / static_cast<double>(n) : 0.0;
+}
+
+// What every point of one use case shares: the model (evaluated one point at
+// a time) and its original parameters.
+struct UseCaseState {
+  std::unique_ptr<UseCase> usecase;
+  std::vector<Tensor> original;
+  uint64_t original_bytes = 0;
+  double mean_square = 0;  // of the original parameters, for the parameter SNR
+  std::mutex eval_mutex;
+};
+
+class Progress {
+ public:
+  Progress(const RunOptions& o, size_t total) : o_(o), total_(total), start_(clock_type::now()) {}
+  void starting(const std::string& key) {
+    std::lock_guard<std::mutex> l(m_);
+    if (!o_.tty) return;
+    std::fprintf(o_.log, "\r\033[K[%zu/%zu] %s ...", done_ + 1, total_, key.c_str());
+    std::fflush(o_.log);
+  }
+  void finished(const std::string& line) {
+    std::lock_guard<std::mutex> l(m_);
+    ++done_;
+    const double el = since(start_);
+    const double eta = done_ ? el / static_cast<double>(done_) * static_cast<double>(total_ - done_) : 0;
+    std::fprintf(o_.log, "%s[%zu/%zu] %s  (elapsed %s, %zu left, ETA %s)\n", o_.tty ? "\r\033[K" : "", done_,
+                 total_, line.c_str(), format_duration(el).c_str(), total_ - done_, format_duration(eta).c_str());
+    std::fflush(o_.log);
+  }
+
+ private:
+  const RunOptions& o_;
+  size_t total_, done_ = 0;
+  clock_type::time_point start_;
+  std::mutex m_;
+};
+
+std::string metrics_text(const json& m) {
+  std::string s;
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    char b[64];
+    std::snprintf(b, sizeof b, " %s %.4g", it.key().c_str(), it.value().get<double>());
+    s += b;
+  }
+  return s;
+}
+
+json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, const std::string& out_dir,
+               int decode_threads, bool measure_memory) {
+  const CodecEntry& codec = cfg.codecs[w.codec];
+  const UseCaseEntry& use = cfg.usecases[w.usecase];
+  json r;
+  r["index"] = w.index;
+  r["key"] = w.key;
+  r["usecase"] = use.label;
+  r["usecase_id"] = use.options.id;
+  r["codec"] = codec.label;
+  r["codec_type"] = codec_type_name(codec.type);
+  r["point"] = w.point;
+  r["settings"] = w.settings;
+  r["original_bytes"] = uc.original_bytes;
+  r["parameters"] = total_values(uc.original);
+  json times = json::object();
+  if (measure_memory) reset_peak_rss();
+  const auto t_point = clock_type::now();
+  try {
+    std::vector<Tensor> decoded;
+    if (codec.type == CodecType::kOriginal) {
+      r["stream_bytes"] = uc.original_bytes;
+      r["stream_sha256"] = nullptr;
+      r["verified"] = true;
+      r["weight_mse"] = 0.0;
+    } else {
+      std::unique_ptr<CodecAdapter> adapter = make_codec_adapter(codec);
+      CodecContext ctx;
+      ctx.work_dir = out_dir + "/work/" + std::to_string(w.index);
+      ctx.threads = decode_threads;
+      CodecRun run;
+      const Status st = adapter->run(uc.original, w.settings, ctx, &run);
+      times["encode_s"] = run.encode_seconds;
+      times["decode_s"] = run.decode_seconds;
+      if (!st.ok()) throw Error(st.code(), st.byte_offset(), st.message());
+      std::error_code ec;
+      fs::remove_all(ctx.work_dir, ec);
+      r["stream_bytes"] = run.stream_bytes;
+      r["stream_sha256"] = run.stream_sha256;
+      r["verified"] = run.verified ? json(*run.verified) : json(nullptr);
+      if (run.verified && !*run.verified) r["verify_detail"] = run.verify_detail;
+      if (!run.notices.empty()) r["notices"] = run.notices;
+      const double mse = parameter_mse(uc.original, run.decoded);
+      r["weight_mse"] = mse >= 0 ? json(mse) : json(nullptr);
+      if (mse > 0 && uc.mean_square > 0) r["parameter_snr_db"] = 10.0 * std::log10(uc.mean_square / mse);
+      decoded = std::move(run.decoded);
+    }
+    r["compression_ratio"] =
+        uc.original_bytes ? 100.0 * r["stream_bytes"].get<double>() / static_cast<double>(uc.original_bytes) : 0.0;
+    json metrics = json::object();
+    int64_t samples = 0;
+    if (uc.usecase->has_task()) {
+      std::lock_guard<std::mutex> lock(uc.eval_mutex);
+      Status st = uc.usecase->load_parameters(codec.type == CodecType::kOriginal ? uc.original : decoded);
+      if (!st.ok()) throw Error(st.code(), kNoOffset, "loading the decoded parameters: " + st.message());
+      UseCaseMetrics m;
+      st = uc.usecase->evaluate(&m);
+      if (!st.ok()) throw Error(st.code(), kNoOffset, "evaluation: " + st.message());
+      for (const auto& [k, v] : m.values) metrics[k] = v;
+      samples = m.samples;
+      times["evaluate_s"] = m.seconds;
+    }
+    r["metrics"] = metrics;
+    r["samples"] = samples;
+    r["status"] = "ok";
+  } catch (const std::exception& e) {
+    r["status"] = "error";
+    r["error"] = e.what();
+  }
+  times["total_s"] = since(t_point);
+  r["times"] = times;
+  if (measure_memory) r["peak_rss_bytes"] = peak_rss_bytes();
+  r["finished_at"] = utc_timestamp();
+  return r;
+}
+
+json run_document(const RunConfig& cfg, const RunOptions& o) {
+  json run;
+  run["name"] = cfg.name;
+  run["description"] = cfg.description;
+  run["config_file"] = cfg.file;
+  run["config_hash"] = cfg.hash;
+  run["config"] = cfg.source;
+  run["tool_version"] = version_string();
+  run["git_revision"] = tool_git_revision();
+  run["machine"] = machine_description();
+  run["started_at"] = utc_timestamp();
+  run["shard"] = {{"index", o.shard_index}, {"count", o.shard_count}};
+  return run;
+}
+
+}  // namespace
+
+Status finalize_results(const std::string& out_dir) {
+  json run;
+  const std::string meta = out_dir + "/run.json";
+  if (!fs::exists(meta)) return Status(ErrorCode::kIo, kNoOffset, meta + ": missing (not a run folder)");
+  {
+    std::ifstream f(meta);
+    try {
+      run = json::parse(f);
+    } catch (const json::parse_error& e) {
+      return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte) - 1, meta + ": " + e.what());
+    }
+  }
+  ResultsLog log(out_dir + "/results.jsonl");
+  std::vector<json> records;
+  Status st = log.load(&records);
+  if (!st.ok()) return Status(st.code(), st.byte_offset(), st.describe(log.path()));
+  // The last record of a key wins (a retried point replaces its failure).
+  std::map<std::string, json> by_key;
+  for (auto& r : records) {
+    const std::string key = r.value("key", "");  // before the move below
+    by_key[key] = std::move(r);
+  }
+  std::vector<json> sorted;
+  for (auto& [k, r] : by_key) sorted.push_back(std::move(r));
+  std::sort(sorted.begin(), sorted.end(),
+            [](const json& a, const json& b) { return a.value("index", 0) < b.value("index", 0); });
+  run["finished_at"] = utc_timestamp();
+  json doc = {{"run", run}, {"records", sorted}};
+  return write_json_atomic(out_dir + "/results.json", doc);
+}
+
+Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* summary) {
+  const auto t_run = clock_type::now();
+  RunSummary sum;
+  sum.out_dir = o.out_dir.empty() ? cfg.output_root + "/" + cfg.name : o.out_dir;
+  if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
+    return Status(ErrorCode::kInvalidArgument, kNoOffset, "shard index must lie in [0, shard count)");
+  std::error_code ec;
+  fs::create_directories(sum.out_dir, ec);
+  if (ec) return Status(ErrorCode::kIo, kNoOffset, sum.out_dir + ": " + ec.message());
+  const std::string meta_path = sum.out_dir + "/run.json";
+  ResultsLog log(sum.out_dir + "/results.jsonl");
+
+  // A run folder belongs to one config: resuming with another is an error.
+  if (fs::exists(meta_path) || fs::exists(log.path())) {
+    if (!o.resume)
+      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                    sum.out_dir + " already holds a run; use --resume to continue it or --output for a new folder");
+    json old;
+    std::ifstream f(meta_path);
+    try {
+      old = json::parse(f);
+    } catch (const std::exception&) {
+      return Status(ErrorCode::kInvalidArgument, kNoOffset, meta_path + ": unreadable run metadata");
+    }
+    if (old.value("config_hash", "") != cfg.hash)
+      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                    "the config differs from the one " + sum.out_dir + " was started with; use another --output");
+  } else {
+    Status st = write_json_atomic(meta_path, run_document(cfg, o));
+    if (!st.ok()) return st;
+  }
+
+  std::vector<json> records;
+  size_t dropped = 0;
+  Status st = log.load(&records, &dropped);
+  if (!st.ok()) return Status(st.code(), st.byte_offset(), st.describe(log.path()));
+  if (dropped) std::fprintf(o.log, "nnr: %s: dropped an incomplete last record (%zu bytes)\n", log.path().c_str(), dropped);
+  if (o.retry_failed) {
+    const size_t before = records.size();
+    records.erase(std::remove_if(records.begin(), records.end(),
+                                 [](const json& r) { return r.value("status", "") != "ok"; }),
+                  records.end());
+    if (records.size() != before) {
+      st = log.rewrite(records);
+      if (!st.ok()) return st;
+    }
+  }
+  std::set<std::string> finished;
+  for (const auto& r : records) finished.insert(r.value("key", ""));
+
+  const std::vector<WorkingPoint> all = expand_working_points(cfg);
+  std::vector<const WorkingPoint*> pending;
+  for (const auto& w : all) {
+    if (static_cast<int>(w.index % static_cast<size_t>(o.shard_count)) != o.shard_index) continue;
+    ++sum.points;
+    if (finished.count(w.key)) ++sum.skipped;
+    else pending.push_back(&w);
+  }
+  if (sum.skipped) std::fprintf(o.log, "nnr: resuming: %zu of %zu points already recorded\n", sum.skipped, sum.points);
+
+  Progress progress(o, pending.size());
+  const int jobs_wanted = std::max(1, o.jobs ? o.jobs : cfg.jobs);
+  for (size_t u = 0; u < cfg.usecases.size(); ++u) {
+    std::vector<const WorkingPoint*> todo;
+    for (const auto* w : pending)
+      if (w->usecase == u) todo.push_back(w);
+    if (todo.empty()) continue;
+
+    UseCaseState state;
+    st = make_usecase(cfg.usecases[u].options, &state.usecase);
+    if (st.ok()) {
+      state.original = state.usecase->parameters();
+      double sq = 0;
+      for (const auto& t : state.original) {
+        state.original_bytes += static_cast<uint64_t>(t.numel()) * 4;
+        for (float v : t.f32) sq += static_cast<double>(v) * v;
+        for (int32_t v : t.i32) sq += static_cast<double>(v) * v;
+      }
+      const int64_t n = total_values(state.original);
+      state.mean_square = n ? sq / static_cast<double>(n) : 0.0;
+      std::fprintf(o.log, "nnr: %s: %s\n", cfg.usecases[u].label.c_str(), state.usecase->describe().c_str());
+    }
+    if (!st.ok()) {
+      // Every point of this use case fails with the reason; the run goes on.
+      for (const auto* w : todo) {
+        json r = {{"index", w->index}, {"key", w->key}, {"usecase", cfg.usecases[u].label},
+                  {"usecase_id", cfg.usecases[u].options.id}, {"codec", cfg.codecs[w->codec].label},
+                  {"codec_type", codec_type_name(cfg.codecs[w->codec].type)}, {"point", w->point},
+                  {"settings", w->settings}, {"status", "error"}, {"error", "use case: " + st.message()},
+                  {"finished_at", utc_timestamp()}};
+        Status a = log.append(r);
+        if (!a.ok()) return a;
+        ++sum.done;
+        ++sum.failed;
+        progress.finished(w->key + ": error: use case: " + st.message());
+      }
+      continue;
+    }
+
+    // Several points at once only where memory allows (a point holds a few
+    // copies of the parameters besides the model).
+    int jobs = jobs_wanted;
+    const uint64_t per_point = state.original_bytes * 6 + (64u << 20);
+    const uint64_t avail = available_memory_bytes();
+    if (avail && jobs > 1 && per_point * static_cast<uint64_t>(jobs) > avail * 8 / 10) {
+      jobs = std::max<int>(1, static_cast<int>(avail * 8 / 10 / per_point));
+      std::fprintf(o.log, "nnr: %s: %d jobs (memory)\n", cfg.usecases[u].label.c_str(), jobs);
+    }
+    jobs = std::min<int>(jobs, static_cast<int>(todo.size()));
+    const int decode_threads = std::max(1, cfg.threads / jobs);
+
+    std::atomic<size_t> next{0};
+    Status first_error;
+    std::mutex err_mutex;
+    auto worker = [&]() {
+      for (;;) {
+        const size_t i = next.fetch_add(1);
+        if (i >= todo.size()) return;
+        const WorkingPoint& w = *todo[i];
+        progress.starting(w.key);
+        json r = run_point(cfg, w, state, sum.out_dir, decode_threads, jobs == 1);
+        Status a = log.append(r);
+        if (!a.ok()) {
+          std::lock_guard<std::mutex> l(err_mutex);
+          if (first_error.ok()) first_error = a;
+          next = todo.size();
+          return;
+        }
+        std::string line = w.key;
+        if (r["status"] == "ok") {
+          char b[96];
+          std::snprintf(b, sizeof b, ": c_r %.3f%%", r["compression_ratio"].get<double>());
+          line += b + metrics_text(r["metrics"]);
+          if (r["verified"].is_boolean() && !r["verified"].get<bool>()) line += " NOT VERIFIED";
+        } else {
+          line += ": error: " + r["error"].get<std::string>();
+        }
+        {
+          std::lock_guard<std::mutex> l(err_mutex);
+          ++sum.done;
+          if (r["status"] != "ok") ++sum.failed;
+        }
+        progress.finished(line);
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int j = 1; j < jobs; ++j) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+    if (!first_error.ok()) return first_error;
+  }
+
+  st = finalize_results(sum.out_dir);
+  sum.seconds = since(t_run);
+  *summary = sum;
+  return st;
+}
+
+}  // namespace nnr
