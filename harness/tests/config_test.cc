@@ -1,0 +1,194 @@
+// Every error path of run-file validation names the JSON path and what was
+// expected there.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/run_config.h"
+
+namespace nnr {
+namespace {
+
+using json = nlohmann::json;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("nnr_config_test_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "model.npz") << "x";  // exists; contents are not read by validation
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  json valid() const {
+    return json::parse(R"({
+      "name": "t",
+      "usecases": [{"id": "generic", "model": "model.npz"}],
+      "codecs": [{"type": "original"},
+                 {"type": "nnr", "label": "dq", "settings": {"use_dq": true}, "sweep": {"qp": [-40, -36]}},
+                 {"type": "anchor", "sweep": {"qp": [-40, -36]}},
+                 {"type": "external", "label": "ext", "encode": "enc {input} {bitstream}", "decode": "dec {bitstream} {outdir}"}]
+    })");
+  }
+  // Parses and returns the error message ("" when valid).
+  std::string error_of(const json& doc) {
+    RunConfig c;
+    const Status st = parse_run_config(doc, dir_.string(), &c);
+    return st.ok() ? "" : st.message();
+  }
+  void expect_error(const json& doc, const std::string& path, const std::string& what) {
+    const std::string m = error_of(doc);
+    EXPECT_EQ(m.rfind(path + ": ", 0), 0u) << "message: " << m;
+    EXPECT_NE(m.find(what), std::string::npos) << "message: " << m;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigTest, ValidConfigParses) {
+  RunConfig c;
+  ASSERT_TRUE(parse_run_config(valid(), dir_.string(), &c).ok());
+  EXPECT_EQ(c.usecases.size(), 1u);
+  EXPECT_EQ(c.codecs.size(), 4u);
+  EXPECT_EQ(c.codecs[1].sweep[0].second.size(), 2u);
+  EXPECT_EQ(c.usecases[0].options.model, (dir_ / "model.npz").string());
+  EXPECT_EQ(c.hash.size(), 64u);
+}
+
+TEST_F(ConfigTest, TopLevel) {
+  json d = valid();
+  d.erase("name");
+  expect_error(d, "/name", "missing");
+  d = valid();
+  d["name"] = 3;
+  expect_error(d, "/name", "expected a string");
+  d = valid();
+  d["name"] = "a/b";
+  expect_error(d, "/name", "folder name");
+  d = valid();
+  d["colour"] = "blue";
+  expect_error(d, "/colour", "unknown key");
+  d = valid();
+  d["threads"] = 0;
+  expect_error(d, "/threads", "out of range");
+  d = valid();
+  d["jobs"] = "two";
+  expect_error(d, "/jobs", "expected an integer");
+  expect_error(json::array(), "/", "expected an object");
+}
+
+TEST_F(ConfigTest, UseCases) {
+  json d = valid();
+  d["usecases"] = json::object();
+  expect_error(d, "/usecases", "expected an array");
+  d["usecases"] = json::array();
+  expect_error(d, "/usecases", "at least one");
+  d = valid();
+  d["usecases"][0]["id"] = "alexnet";
+  expect_error(d, "/usecases/0/id", "unknown use case 'alexnet'");
+  d = valid();
+  d["usecases"][0]["model"] = "missing.pt";
+  expect_error(d, "/usecases/0/model", "file not found");
+  d = valid();
+  d["usecases"][0].erase("model");
+  expect_error(d, "/usecases/0", "needs \"model\"");
+  d = valid();
+  d["usecases"][0]["limit"] = -1;
+  expect_error(d, "/usecases/0/limit", "out of range");
+  d = valid();
+  d["usecases"][0]["variant"] = "tiny";
+  expect_error(d, "/usecases/0/variant", "\"embedded\" or \"full\"");
+  d = valid();
+  d["usecases"][0]["data"] = "nowhere";
+  expect_error(d, "/usecases/0/data", "not found");
+  d = valid();
+  d["usecases"][0]["arch"] = {{"width_mult", "wide"}};
+  expect_error(d, "/usecases/0/arch/width_mult", "expected a number");
+  d = valid();
+  d["usecases"][0]["modle"] = "x";
+  expect_error(d, "/usecases/0/modle", "unknown key");
+  d = valid();
+  d["usecases"].push_back(d["usecases"][0]);
+  expect_error(d, "/usecases/1", "duplicate use case label");
+}
+
+TEST_F(ConfigTest, Codecs) {
+  json d = valid();
+  d["codecs"][1]["type"] = "jpeg";
+  expect_error(d, "/codecs/1/type", "unknown codec type");
+  d = valid();
+  d["codecs"][1].erase("type");
+  expect_error(d, "/codecs/1/type", "missing");
+  d = valid();
+  d["codecs"][1]["settings"]["use_dq"] = 1;
+  expect_error(d, "/codecs/1/settings/use_dq", "expected true or false");
+  d = valid();
+  d["codecs"][1]["settings"]["quality"] = 1;
+  expect_error(d, "/codecs/1/settings/quality", "unknown key");
+  d = valid();
+  d["codecs"][1]["sweep"] = json::array();
+  expect_error(d, "/codecs/1/sweep", "expected an object");
+  d = valid();
+  d["codecs"][1]["sweep"]["qp"] = json::array();
+  expect_error(d, "/codecs/1/sweep/qp", "at least one value");
+  d = valid();
+  d["codecs"][1]["sweep"]["qp"][1] = "high";
+  expect_error(d, "/codecs/1/sweep/qp/1", "expected an integer");
+  d = valid();
+  d["codecs"][2]["sweep"]["qp"][0] = -200;  // qp_density 2: [-128, 127]
+  expect_error(d, "/codecs/2/sweep", "qp -200 out of range [-128, 127]");
+  d = valid();
+  d["codecs"][1]["settings"]["qp_density"] = 0;  // [-32, 31]: -40 no longer fits
+  expect_error(d, "/codecs/1/sweep", "qp -40 out of range [-32, 31]");
+  d = valid();
+  d["codecs"][1]["settings"]["qp_density"] = 9;
+  expect_error(d, "/codecs/1/sweep", "qp_density 9 out of range");
+  d = valid();
+  d["codecs"][0]["sweep"] = {{"qp", {1}}};
+  expect_error(d, "/codecs/0/sweep", "unknown key");
+  d = valid();
+  d["codecs"][3]["encode"] = "enc {input}";
+  expect_error(d, "/codecs/3/encode", "{bitstream}");
+  d = valid();
+  d["codecs"][3]["decode"] = "dec {bitstream}";
+  expect_error(d, "/codecs/3/decode", "{outdir}");
+  d = valid();
+  d["codecs"][3].erase("decode");
+  expect_error(d, "/codecs/3/decode", "missing");
+  d = valid();
+  d["codecs"][3]["timeout"] = -1;
+  expect_error(d, "/codecs/3/timeout", "positive");
+  d = valid();
+  d["codecs"][2]["label"] = "dq";
+  expect_error(d, "/codecs/2", "duplicate codec label 'dq'");
+  d = valid();
+  d["codecs"][1]["label"] = "a/b";
+  expect_error(d, "/codecs/1/label", "without '/'");
+}
+
+TEST_F(ConfigTest, Report) {
+  json d = valid();
+  d["report"] = {{"bd_reference", "vtm"}};
+  expect_error(d, "/report/bd_reference", "no codec is labelled 'vtm'");
+  d["report"] = {{"transparent_tolerance", {{"top1", -1}}}};
+  expect_error(d, "/report/transparent_tolerance/top1", "non-negative");
+  d["report"] = {{"colour", 1}};
+  expect_error(d, "/report/colour", "unknown key");
+}
+
+TEST_F(ConfigTest, FileErrorsNameTheByteOffset) {
+  const auto f = dir_ / "broken.json";
+  const std::string text = "{\n  \"name\": \"x\",\n  \"usecases\": [,]\n}";
+  std::ofstream(f) << text;
+  RunConfig c;
+  const Status st = load_run_config(f.string(), &c);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.byte_offset(), static_cast<int64_t>(text.find("[,") + 1));  // the stray comma
+  EXPECT_NE(st.message().find("not valid JSON"), std::string::npos);
+  const Status missing = load_run_config((dir_ / "none.json").string(), &c);
+  EXPECT_FALSE(missing.ok());
+  EXPECT_EQ(missing.code(), ErrorCode::kIo);
+}
+
+}  // namespace
+}  // namespace nnr

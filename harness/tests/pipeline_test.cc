@@ -1,0 +1,249 @@
+// `nnr run` end to end on a task-free model: a killed run resumes without
+// recomputing or losing a point; shards merge to the full run; jobs do not
+// change streams; a failing codec is recorded against its point.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "common/subprocess.h"
+#include "nnr/io.h"
+#include "pipeline/results_log.h"
+
+namespace nnr {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("nnr_pipeline_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::mt19937 rng(7);
+    std::normal_distribution<float> g(0.0f, 0.05f);
+    std::vector<Tensor> ts;
+    for (auto [name, shape] : std::vector<std::pair<std::string, std::vector<int64_t>>>{
+             {"conv.weight", {16, 8, 3, 3}}, {"conv.bias", {16}}, {"fc.weight", {10, 64}}}) {
+      Tensor t;
+      t.name = name;
+      t.shape = shape;
+      t.f32.resize(static_cast<size_t>(t.numel()));
+      for (float& v : t.f32) v = g(rng);
+      ts.push_back(std::move(t));
+    }
+    ASSERT_TRUE(write_npz((dir_ / "model.npz").string(), ts).ok());
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::string cli() const { return NNR_CLI; }
+
+  // A run file with the original, our codec, the anchor and (optionally) an
+  // external codec that logs each encode call and takes `delay` seconds.
+  std::string write_config(const std::string& name, double delay, const std::string& decode = "") {
+    const std::string log = (dir_ / "calls.log").string();
+    json ext = {{"type", "external"},
+                {"label", "ext"},
+                {"encode", "echo {qp} >> " + shell_quote(log) + "; sleep " + std::to_string(delay) + "; " +
+                               shell_quote(cli()) + " encode {input} -o {bitstream} --qp {qp}"},
+                {"decode", decode.empty() ? shell_quote(cli()) + " decode {bitstream} -o {outdir}" : decode},
+                {"sweep", {{"qp", {-40, -38, -36, -34}}}}};
+    json cfg = {{"name", name},
+                {"usecases", {{{"id", "generic"}, {"model", "model.npz"}}}},
+                {"codecs",
+                 {{{"type", "original"}},
+                  {{"type", "nnr"}, {"label", "dq"}, {"sweep", {{"qp", {-40, -36}}}}},
+                  {{"type", "anchor"}, {"sweep", {{"qp", {-40, -36}}}}},
+                  ext}}};
+    const std::string path = (dir_ / (name + ".json")).string();
+    std::ofstream(path) << cfg.dump(2);
+    return path;
+  }
+
+  CommandResult nnr(const std::string& args) { return run_command(shell_quote(cli()) + " " + args, 300); }
+
+  static std::map<std::string, json> records_by_key(const std::string& results) {
+    json doc;
+    EXPECT_TRUE(read_results(results, &doc).ok()) << results;
+    std::map<std::string, json> m;
+    for (const auto& r : doc["records"]) {
+      EXPECT_FALSE(m.count(r["key"].get<std::string>())) << "duplicate " << r["key"];
+      m[r["key"].get<std::string>()] = r;
+    }
+    return m;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(PipelineTest, RunVerifiesEveryPointAndRefusesToOverwrite) {
+  const std::string cfg = write_config("plain", 0);
+  const std::string out = (dir_ / "run").string();
+  CommandResult r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
+  ASSERT_TRUE(r.ok()) << r.output_tail;
+  const auto recs = records_by_key(out);
+  ASSERT_EQ(recs.size(), 9u);  // original + 2 + 2 + 4
+  for (const auto& [key, rec] : recs) {
+    EXPECT_EQ(rec["status"], "ok") << key;
+    if (rec["codec_type"] == "nnr" || rec["codec_type"] == "anchor") {
+      EXPECT_EQ(rec["verified"], true) << key;
+    }
+    if (rec["codec_type"] == "external") {
+      EXPECT_TRUE(rec["verified"].is_null()) << key;
+    }
+    if (rec["codec_type"] != "original") {
+      EXPECT_GT(rec["weight_mse"].get<double>(), 0.0);
+      EXPECT_EQ(rec["stream_sha256"].get<std::string>().size(), 64u);
+    }
+  }
+  // Our encoder at qp -40 is smaller than the anchor at the same step size.
+  EXPECT_LT(recs.at("generic/dq/qp=-40")["stream_bytes"].get<int>(),
+            recs.at("generic/anchor/qp=-40")["stream_bytes"].get<int>());
+  r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output_tail.find("--resume"), std::string::npos) << r.output_tail;
+}
+
+TEST_F(PipelineTest, KilledRunResumesWithoutRecomputingOrLosingPoints) {
+  const std::string cfg = write_config("killed", 0.4);
+  const std::string out = (dir_ / "run").string();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setpgid(0, 0);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execl(NNR_CLI, "nnr", "run", cfg.c_str(), "--output", out.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  // Kill it (and the codec commands it started) once two external points are recorded.
+  const std::string jsonl = out + "/results.jsonl";
+  auto external_done = [&]() {
+    std::ifstream f(jsonl);
+    std::string line;
+    int n = 0;
+    while (std::getline(f, line)) n += line.find("\"codec\":\"ext\"") != std::string::npos;
+    return n;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (external_done() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(-pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+
+  std::vector<json> before;
+  ResultsLog log(jsonl);
+  ASSERT_TRUE(log.load(&before).ok());
+  ASSERT_GE(before.size(), 2u);
+  ASSERT_LT(before.size(), 9u);
+  std::set<std::string> finished;
+  for (const auto& r : before) finished.insert(r["key"].get<std::string>());
+
+  const CommandResult r = nnr("run " + shell_quote(cfg) + " --resume --output " + shell_quote(out));
+  ASSERT_TRUE(r.ok()) << r.output_tail;
+  EXPECT_NE(r.output_tail.find("already recorded"), std::string::npos) << r.output_tail;
+
+  // Every point exactly once, in the final file and in the log.
+  const auto recs = records_by_key(out);
+  EXPECT_EQ(recs.size(), 9u);
+  std::vector<json> after;
+  ASSERT_TRUE(log.load(&after).ok());
+  EXPECT_EQ(after.size(), 9u);
+  // Points recorded before the kill were not encoded again.
+  std::map<std::string, int> calls;
+  std::ifstream f(dir_ / "calls.log");
+  std::string qp;
+  while (f >> qp) ++calls["generic/ext/qp=" + qp];
+  for (const auto& key : finished)
+    if (key.find("/ext/") != std::string::npos) {
+      EXPECT_EQ(calls[key], 1) << key;
+    }
+  for (const auto& [key, rec] : recs) {
+    EXPECT_EQ(rec["status"], "ok") << key;
+    if (finished.count(key)) {
+      // The record from before the kill is the one kept.
+      for (const auto& b : before)
+        if (b["key"] == key) {
+          EXPECT_EQ(b["finished_at"], rec["finished_at"]) << key;
+        }
+    }
+  }
+}
+
+TEST_F(PipelineTest, ResumeRefusesAnotherConfig) {
+  const std::string cfg = write_config("a", 0);
+  const std::string out = (dir_ / "run").string();
+  ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out)).ok());
+  json doc = json::parse(std::ifstream(cfg));
+  doc["codecs"][1]["sweep"]["qp"] = {-40, -30};
+  std::ofstream(cfg) << doc.dump();
+  const CommandResult r = nnr("run " + shell_quote(cfg) + " --resume --output " + shell_quote(out));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output_tail.find("config differs"), std::string::npos) << r.output_tail;
+}
+
+TEST_F(PipelineTest, ShardsMergeToTheFullRunAndJobsKeepStreams) {
+  const std::string cfg = write_config("sharded", 0);
+  const std::string full = (dir_ / "full").string(), s0 = (dir_ / "s0").string(), s1 = (dir_ / "s1").string(),
+                    merged = (dir_ / "merged").string(), par = (dir_ / "par").string();
+  ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --output " + shell_quote(full)).ok());
+  ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --shard 0/2 --output " + shell_quote(s0)).ok());
+  ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --shard 1/2 --output " + shell_quote(s1)).ok());
+  EXPECT_EQ(records_by_key(s0).size() + records_by_key(s1).size(), 9u);
+  const CommandResult m = nnr("merge " + shell_quote(merged) + " " + shell_quote(s0) + " " + shell_quote(s1));
+  ASSERT_TRUE(m.ok()) << m.output_tail;
+  ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --jobs 2 --output " + shell_quote(par)).ok());
+  const auto a = records_by_key(full), b = records_by_key(merged), c = records_by_key(par);
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.size(), c.size());
+  for (const auto& [key, rec] : a) {
+    ASSERT_TRUE(b.count(key) && c.count(key)) << key;
+    EXPECT_EQ(rec["stream_sha256"], b.at(key)["stream_sha256"]) << key;
+    EXPECT_EQ(rec["stream_sha256"], c.at(key)["stream_sha256"]) << key;
+    EXPECT_EQ(rec["index"], b.at(key)["index"]) << key;
+  }
+  EXPECT_EQ(nnr("run " + shell_quote(cfg) + " --shard 2/2").exit_code, 2);
+}
+
+TEST_F(PipelineTest, FailingCodecIsRecordedAgainstItsPoint) {
+  const std::string cfg = write_config("failing", 0, "echo broken {bitstream} {outdir} >&2; exit 3");
+  const std::string out = (dir_ / "run").string();
+  const CommandResult r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
+  EXPECT_EQ(r.exit_code, 1);
+  const auto recs = records_by_key(out);
+  ASSERT_EQ(recs.size(), 9u);
+  for (const auto& [key, rec] : recs) {
+    if (key.find("/ext/") != std::string::npos) {
+      EXPECT_EQ(rec["status"], "error") << key;
+      EXPECT_NE(rec["error"].get<std::string>().find("exit code 3"), std::string::npos) << rec["error"];
+      EXPECT_NE(rec["error"].get<std::string>().find("broken"), std::string::npos) << rec["error"];
+    } else {
+      EXPECT_EQ(rec["status"], "ok") << key;
+    }
+  }
+  // The report still comes out, with the failures in it.
+  const CommandResult rep = nnr("report " + shell_quote(out));
+  ASSERT_TRUE(rep.ok()) << rep.output_tail;
+  std::ifstream md(out + "/report.md");
+  const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("failed: external decoder: exit code 3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nnr
