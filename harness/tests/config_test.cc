@@ -192,3 +192,37 @@ TEST_F(ConfigTest, FileErrorsNameTheByteOffset) {
 
 }  // namespace
 }  // namespace nnr
+
+namespace nnr {
+namespace {
+
+// The run files the project ships are valid (the core-experiment template once
+// its placeholder paths point at files).
+TEST(ShippedConfigs, Validate) {
+  const std::string dir = std::string(NNR_SOURCE_DIR) + "/configs/";
+  for (const char* name : {"default.json", "scale.json", "nightly.json"}) {
+    if (std::string(name) == "nightly.json" && !std::filesystem::exists(std::string(NNR_SHARED_DIR) + "/models")) {
+      std::printf("skipping nightly.json: %s/models absent\n", NNR_SHARED_DIR);
+      continue;
+    }
+    RunConfig c;
+    const Status st = load_run_config(dir + name, &c);
+    EXPECT_TRUE(st.ok()) << name << ": " << st.message();
+  }
+  std::ifstream f(dir + "ce-template.json");
+  nlohmann::json doc = nlohmann::json::parse(f);
+  const auto tmp = std::filesystem::temp_directory_path() / ("nnr_ce_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(tmp / "val");
+  std::ofstream(tmp / "m.pt") << "x";
+  for (auto& u : doc["usecases"]) {
+    u["model"] = (tmp / "m.pt").string();
+    u["data"] = (tmp / "val").string();
+  }
+  RunConfig c;
+  const Status st = parse_run_config(doc, dir, &c);
+  EXPECT_TRUE(st.ok()) << st.message();
+  std::filesystem::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace nnr
