@@ -1,48 +1,85 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "conformance/runner.h"
+#include "conformance/report.h"
+#include "conformance/suite/generate.h"
 
 namespace nnr::cli {
+
+namespace {
+
+Runner add_generate(CLI::App& app) {
+  struct Opts {
+    std::string out = "datasets/conformance";
+    std::vector<std::string> only;
+    bool check = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("OUT", o->out, "the suite folder to write (default datasets/conformance)");
+  app.add_option("--only", o->only, "generate only these vectors");
+  app.add_flag("--check", o->check,
+               "generate into a temporary folder and compare byte for byte with OUT; exit 1 on any difference");
+  return [o]() {
+    GenerateOptions g;
+    g.out_dir = o->out;
+    g.only = o->only;
+    std::string report;
+    const Status s = o->check ? check_suite(g, &report) : generate_suite(g, &report);
+    std::fputs(report.c_str(), stdout);
+    if (!s.ok()) return report_error(o->out, s);
+    return 0;
+  };
+}
+
+}  // namespace
 
 Runner add_conform(CLI::App& app) {
   struct Opts {
     std::vector<std::string> suites;
-    int threads = 0;
+    std::string decoder;
+    int threads = 2;
+    int jobs = 1;
+    double timeout = 60;
+    std::string json;
+    std::string work_dir;
+    bool keep = false;
   };
   auto o = std::make_shared<Opts>();
-  app.add_option("SUITE", o->suites, "vector folders or folders of vectors")->required();
-  app.add_option("--threads", o->threads, "decoder threads (0 = one per core)");
-  return [o]() {
-    int failed = 0, total = 0;
-    std::printf("%-40s %-6s %8s  %s\n", "vector", "result", "seconds", "reason");
-    for (const std::string& suite : o->suites) {
-      const std::vector<std::string> dirs = find_vector_dirs(suite);
-      if (dirs.empty()) {
-        std::fprintf(stderr, "nnr: %s: no conformance vectors (no manifest.json)\n", suite.c_str());
-        ++failed;
-        continue;
-      }
-      for (const std::string& dir : dirs) {
-        ++total;
-        ConformanceVector v;
-        Status s = load_vector(dir, &v);
-        VectorResult r;
-        if (!s.ok()) {
-          r.name = dir;
-          r.reason = s.describe();
-        } else {
-          DecodeOptions opt;
-          opt.threads = o->threads;
-          r = run_vector_in_process(v, opt);
-        }
-        if (!r.pass) ++failed;
-        std::printf("%-40s %-6s %8.3f  %s\n", r.name.c_str(), r.pass ? "pass" : "FAIL", r.seconds,
-                    r.reason.c_str());
-      }
+  app.add_option("SUITE", o->suites, "vector folders or folders of vectors");
+  app.add_option("--decoder", o->decoder,
+                 "decoder under test as a command template, e.g. 'mydec {bitstream} {outdir}'; it writes "
+                 "one .npy per tensor into {outdir} ({threads} is also replaced)");
+  app.add_option("--threads", o->threads,
+                 "in process: the decoder is checked at 1 and N threads (default 2); external: value of {threads}");
+  app.add_option("--jobs", o->jobs, "vectors checked at once (default 1)");
+  app.add_option("--timeout", o->timeout, "seconds an external decoder may take per vector (default 60)");
+  app.add_option("--json", o->json, "write the result as JSON to this file");
+  app.add_option("--work-dir", o->work_dir, "where external decoders' output folders are made (default $TMPDIR)");
+  app.add_flag("--keep-output", o->keep, "keep the output folders of failed vectors");
+  CLI::App* gen = app.add_subcommand("generate", "Rebuild the project's conformance suite deterministically");
+  Runner run_generate = add_generate(*gen);
+  return [o, gen, run_generate]() {
+    if (gen->parsed()) return run_generate();
+    if (o->suites.empty()) {
+      std::fprintf(stderr, "nnr: conform: give at least one SUITE folder\n");
+      return 2;
     }
-    std::printf("%d passed, %d failed\n", total - failed, failed);
-    return failed > 255 ? 255 : failed;
+    SuiteRunOptions opt;
+    opt.suites = o->suites;
+    opt.external = !o->decoder.empty();
+    opt.decoder.command = o->decoder;
+    opt.decoder.timeout_seconds = o->timeout;
+    opt.decoder.threads = o->threads;
+    opt.decoder.work_dir = o->work_dir;
+    opt.decoder.keep_output = o->keep;
+    opt.threads = o->threads;
+    opt.jobs = o->jobs;
+    const SuiteRunSummary sum = run_suites(opt, stdout);
+    if (!o->json.empty()) {
+      const Status s = write_result_json(o->json, opt, sum);
+      if (!s.ok()) return report_error(o->json, s);
+    }
+    return sum.failed > 255 ? 255 : sum.failed;
   };
 }
 

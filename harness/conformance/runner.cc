@@ -1,16 +1,25 @@
 #include "conformance/runner.h"
 
+#include <stdlib.h>
+
 #include <chrono>
+#include <filesystem>
 #include <map>
 
 #include "common/tensor_output.h"
+#include "conformance/output_folder.h"
+#include "conformance/process.h"
 #include "nnr/io.h"
 
 namespace nnr {
 
+namespace fs = std::filesystem;
+
 VectorResult compare_outputs(const ConformanceVector& v, const std::vector<DecodedTensor>& got) {
   VectorResult r;
   r.name = v.name;
+  r.dir = v.dir;
+  r.tools = v.tools;
   r.tensors = v.expected.size();
   std::map<std::string, const DecodedTensor*> by_name;
   for (const DecodedTensor& t : got) {
@@ -35,7 +44,8 @@ VectorResult compare_outputs(const ConformanceVector& v, const std::vector<Decod
       return r;
     }
     if (tensor_sha256(t) != e.sha256) {
-      r.reason = "tensor '" + e.name + "': values differ (sha256 mismatch)";
+      const std::string where = first_difference(e, t.bytes());
+      r.reason = "tensor '" + e.name + "': values differ (sha256 mismatch" + (where.empty() ? "" : "; " + where) + ")";
       return r;
     }
     by_name.erase(it);
@@ -51,7 +61,6 @@ VectorResult compare_outputs(const ConformanceVector& v, const std::vector<Decod
 VectorResult run_vector_in_process(const ConformanceVector& v, const DecodeOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   VectorResult r;
-  r.name = v.name;
   std::vector<uint8_t> bytes;
   Status s = read_file(v.stream_path, &bytes);
   if (s.ok()) {
@@ -63,7 +72,116 @@ VectorResult run_vector_in_process(const ConformanceVector& v, const DecodeOptio
     r.pass = false;
     r.reason = "decoder error: " + s.describe(v.stream_path);
   }
+  r.name = v.name;
+  r.dir = v.dir;
+  r.tools = v.tools;
+  r.tensors = v.expected.size();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+VectorResult run_vector_in_process_all_modes(const ConformanceVector& v, int threads) {
+  if (threads < 2) threads = 2;
+  VectorResult first;
+  double total = 0;
+  bool have_first = false;
+  for (int t : {1, threads}) {
+    for (bool eps : {true, false}) {
+      DecodeOptions o;
+      o.threads = t;
+      o.use_entry_points = eps;
+      VectorResult r = run_vector_in_process(v, o);
+      total += r.seconds;
+      if (!r.pass) {
+        r.reason = "(" + std::to_string(t) + (t == 1 ? " thread" : " threads") +
+                   (eps ? ", entry points" : ", no entry points") + ") " + r.reason;
+        r.seconds = total;
+        return r;
+      }
+      if (!have_first) {
+        first = r;
+        have_first = true;
+      }
+    }
+  }
+  first.seconds = total;
+  return first;
+}
+
+namespace {
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  const size_t nl = t.find_last_of('\n');
+  std::string line = nl == std::string::npos ? t : t.substr(nl + 1);
+  if (line.size() > 300) line = "..." + line.substr(line.size() - 300);
+  return line;
+}
+
+std::string make_output_dir(const ExternalDecoder& d, std::string* error) {
+  std::string base = d.work_dir;
+  if (base.empty()) {
+    const char* tmp = getenv("TMPDIR");
+    base = tmp && *tmp ? tmp : "/tmp";
+  }
+  std::string tmpl = base + "/nnr-conform-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) {
+    *error = "cannot create an output folder under " + base;
+    return "";
+  }
+  return std::string(buf.data());
+}
+
+}  // namespace
+
+VectorResult run_vector_external(const ConformanceVector& v, const ExternalDecoder& d) {
+  VectorResult r;
+  r.name = v.name;
+  r.dir = v.dir;
+  r.tools = v.tools;
+  r.tensors = v.expected.size();
+  std::string error;
+  const std::string out = make_output_dir(d, &error);
+  if (out.empty()) {
+    r.reason = error;
+    return r;
+  }
+  std::error_code ec;
+  const std::string stream = fs::absolute(v.stream_path, ec).string();
+  const std::string cmd = expand_command(
+      d.command, {{"bitstream", stream}, {"outdir", out}, {"threads", std::to_string(d.threads)}});
+  const ProcessResult p = run_shell_command(cmd, d.timeout_seconds);
+  r.seconds = p.seconds;
+  const std::string tail = last_line(p.output_tail);
+  const std::string said = tail.empty() ? "" : ": " + tail;
+  switch (p.outcome) {
+    case ProcessResult::Outcome::kSpawnFailed:
+      r.reason = "could not run the decoder: " + p.error;
+      break;
+    case ProcessResult::Outcome::kTimedOut: {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "timed out after %g s", d.timeout_seconds);
+      r.reason = buf + said;
+      break;
+    }
+    case ProcessResult::Outcome::kSignaled:
+      r.reason = "decoder crashed (killed by " + signal_name(p.term_signal) + ")" + said;
+      break;
+    case ProcessResult::Outcome::kExited:
+      if (p.exit_code != 0) {
+        r.reason = "decoder exited with status " + std::to_string(p.exit_code) + said;
+      } else {
+        const VectorResult c = compare_output_folder(v, out);
+        r.pass = c.pass;
+        r.reason = c.reason;
+      }
+      break;
+  }
+  if (!d.keep_output) fs::remove_all(out, ec);
+  else if (!r.pass) r.reason += " (output kept in " + out + ")";
   return r;
 }
 

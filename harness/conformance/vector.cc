@@ -29,6 +29,25 @@ const json& need(const json& j, const char* key, json::value_t type, const std::
   return v;
 }
 
+// A short summary of an NNCodec-style encoder_settings object.
+std::vector<std::string> tools_from_settings(const json& s) {
+  std::vector<std::string> t;
+  auto num = [&](const char* k, int64_t def) {
+    return s.contains(k) && s[k].is_number_integer() ? s[k].get<int64_t>() : def;
+  };
+  auto flag = [&](const char* k) { return s.contains(k) && s[k].is_boolean() && s[k].get<bool>(); };
+  const int64_t cb = num("codebook_mode", 0);
+  if (cb) t.push_back("codebook" + std::to_string(cb));
+  t.push_back(flag("use_dq") ? "DQ" : "URQ");
+  if (const int64_t so = num("scan_order", 0)) t.push_back("scan" + std::to_string(so));
+  if (const int64_t d = num("qp_density", 2); d != 2) t.push_back("qpd" + std::to_string(d));
+  if (const int64_t u = num("cabac_unary_length_minus1", 10); u != 10) t.push_back("unary" + std::to_string(u));
+  if (s.contains("block_id_and_param_type") && !s["block_id_and_param_type"].is_null()) t.push_back("blocks");
+  if (flag("bnf")) t.push_back("bnf");
+  if (!flag("param_opt") && s.contains("param_opt")) t.push_back("no-param_opt");
+  return t;
+}
+
 }  // namespace
 
 Status load_vector(const std::string& dir, ConformanceVector* out) {
@@ -59,6 +78,12 @@ Status load_vector(const std::string& dir, ConformanceVector* out) {
       v.stream_path = dir + "/" + need(m, "stream", json::value_t::string, "").get<std::string>();
       if (m.contains("sha256") && m["sha256"].is_string()) v.stream_sha256 = m["sha256"];
     }
+    if (m.contains("exercises") && m["exercises"].is_array()) {
+      for (const json& e : m["exercises"])
+        if (e.is_string()) v.tools.push_back(e.get<std::string>());
+    } else if (m.contains("encoder_settings") && m["encoder_settings"].is_object()) {
+      v.tools = tools_from_settings(m["encoder_settings"]);
+    }
     const json& dec = need(m, "decoded", json::value_t::array, "");
     for (size_t i = 0; i < dec.size(); ++i) {
       const std::string p = "/decoded/" + std::to_string(i);
@@ -72,6 +97,7 @@ Status load_vector(const std::string& dir, ConformanceVector* out) {
         t.shape.push_back(shape[k].get<int64_t>());
       }
       t.sha256 = need(dec[i], "sha256", json::value_t::string, p).get<std::string>();
+      if (dec[i].contains("file") && dec[i]["file"].is_string()) t.file = dir + "/" + dec[i]["file"].get<std::string>();
       v.expected.push_back(std::move(t));
     }
   } catch (const ManifestError& e) {

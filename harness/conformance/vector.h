@@ -15,6 +15,7 @@ struct ExpectedTensor {
   std::string dtype;
   std::vector<int64_t> shape;
   std::string sha256;
+  std::string file;  // the full expected tensor (.npy or raw .bin) where stored; may be empty
 };
 
 struct ConformanceVector {
@@ -23,6 +24,9 @@ struct ConformanceVector {
   std::string description;
   std::string stream_path;
   std::string stream_sha256;  // may be empty
+  // What the vector exercises, for the report: the manifest's "exercises",
+  // or a summary of its "encoder_settings".
+  std::vector<std::string> tools;
   std::vector<ExpectedTensor> expected;
 };
 

@@ -1,0 +1,160 @@
+#include "conformance/output_folder.h"
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "common/file_names.h"
+#include "common/sha256.h"
+#include "conformance/npy_strict.h"
+#include "nnr/io.h"
+
+namespace nnr {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+uint64_t expected_bytes(const ExpectedTensor& e) {
+  uint64_t n = 4;
+  for (int64_t d : e.shape) n *= static_cast<uint64_t>(d < 0 ? 0 : d);
+  return n;
+}
+
+// name -> file from DIR/index.json, if the decoder wrote one.
+Status read_index(const std::string& dir, std::map<std::string, std::string>* files, bool* present) {
+  const std::string path = dir + "/index.json";
+  std::error_code ec;
+  *present = fs::exists(path, ec);
+  if (!*present) return Status();
+  if (fs::file_size(path, ec) > (64u << 20))
+    return Status(ErrorCode::kInvalidArgument, kNoOffset, path + ": larger than 64 MiB");
+  std::vector<uint8_t> bytes;
+  Status s = read_file(path, &bytes);
+  if (!s.ok()) return s;
+  json j;
+  try {
+    j = json::parse(bytes.begin(), bytes.end());
+  } catch (const json::parse_error& e) {
+    return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte), path + ": not valid JSON");
+  }
+  if (!j.is_array()) return Status(ErrorCode::kInvalidArgument, kNoOffset, path + ": expected a list");
+  for (size_t i = 0; i < j.size(); ++i) {
+    const json& t = j[i];
+    const std::string p = "/" + std::to_string(i);
+    if (!t.is_object() || !t.contains("name") || !t["name"].is_string())
+      return Status(ErrorCode::kInvalidArgument, kNoOffset, path + ": " + p + "/name: missing");
+    if (!t.contains("file") || !t["file"].is_string())
+      return Status(ErrorCode::kInvalidArgument, kNoOffset, path + ": " + p + "/file: missing");
+    const std::string file = t["file"].get<std::string>();
+    if (file.find('/') != std::string::npos || file == ".." || file == ".")
+      return Status(ErrorCode::kInvalidArgument, kNoOffset, path + ": " + p + "/file: not a file name in the folder");
+    if (!files->emplace(t["name"].get<std::string>(), file).second)
+      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                    path + ": " + p + "/name: tensor '" + t["name"].get<std::string>() + "' listed twice");
+  }
+  return Status();
+}
+
+std::string hex32(const uint8_t* p) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%02x%02x%02x%02x", p[3], p[2], p[1], p[0]);
+  return buf;
+}
+
+}  // namespace
+
+std::string first_difference(const ExpectedTensor& e, const std::vector<uint8_t>& got) {
+  if (e.file.empty()) return "";
+  std::vector<uint8_t> want;
+  if (!read_file(e.file, &want).ok()) return "";
+  if (e.file.size() > 4 && e.file.compare(e.file.size() - 4, 4, ".npy") == 0) {
+    NpyArray a;
+    if (!parse_npy_strict(want.data(), want.size(), e.file, &a).ok()) return "";
+    want = std::move(a.data);
+  }
+  if (want.size() != got.size() || want.size() % 4) return "";
+  for (size_t i = 0; i < want.size(); i += 4) {
+    if (std::memcmp(&want[i], &got[i], 4) != 0)
+      return "first difference at element " + std::to_string(i / 4) + " of " + std::to_string(want.size() / 4) +
+             ": got " + hex32(&got[i]) + ", expected " + hex32(&want[i]);
+  }
+  return "";
+}
+
+VectorResult compare_output_folder(const ConformanceVector& v, const std::string& dir) {
+  VectorResult r;
+  r.name = v.name;
+  r.tensors = v.expected.size();
+  std::map<std::string, std::string> index;
+  bool have_index = false;
+  Status s = read_index(dir, &index, &have_index);
+  if (!s.ok()) {
+    r.reason = "decoder output: " + s.describe();
+    return r;
+  }
+  std::set<std::string> claimed;
+  for (const ExpectedTensor& e : v.expected) {
+    std::string file = sanitize_tensor_name(e.name) + ".npy";
+    if (have_index) {
+      auto it = index.find(e.name);
+      if (it == index.end()) {
+        r.reason = "missing tensor '" + e.name + "' (not in index.json)";
+        return r;
+      }
+      file = it->second;
+      index.erase(it);
+    }
+    claimed.insert(file);
+    const std::string path = dir + "/" + file;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      r.reason = "missing tensor '" + e.name + "' (" + file + " not written)";
+      return r;
+    }
+    NpyArray a;
+    s = read_npy_strict(path, expected_bytes(e), &a);
+    if (!s.ok()) {
+      r.reason = "tensor '" + e.name + "': " + s.describe();
+      return r;
+    }
+    if (a.dtype != e.dtype) {
+      r.reason = "tensor '" + e.name + "': dtype " + a.dtype + ", expected " + e.dtype;
+      return r;
+    }
+    if (a.shape != e.shape) {
+      r.reason = "tensor '" + e.name + "': shape " + shape_string(a.shape) + ", expected " + shape_string(e.shape);
+      return r;
+    }
+    if (a.fortran_order && a.shape.size() > 1) {
+      r.reason = "tensor '" + e.name + "': written in Fortran order, expected C (row-major) order";
+      return r;
+    }
+    if (sha256_hex(a.data.data(), a.data.size()) != e.sha256) {
+      const std::string where = first_difference(e, a.data);
+      r.reason = "tensor '" + e.name + "': values differ (sha256 mismatch" + (where.empty() ? "" : "; " + where) + ")";
+      return r;
+    }
+  }
+  if (have_index && !index.empty()) {
+    r.reason = "extra tensor '" + index.begin()->first + "'";
+    return r;
+  }
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(dir, ec)) {
+    const std::string n = f.path().filename().string();
+    if (f.path().extension() == ".npy" && !claimed.count(n)) {
+      r.reason = "extra tensor file '" + n + "'";
+      return r;
+    }
+  }
+  r.pass = true;
+  return r;
+}
+
+}  // namespace nnr

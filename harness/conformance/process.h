@@ -1,0 +1,45 @@
+// Running a decoder under test: one shell command in its own process group,
+// with a wall-clock limit that takes down the whole group, and the tail of
+// what it printed kept for the report.
+#ifndef NNR_HARNESS_CONFORMANCE_PROCESS_H
+#define NNR_HARNESS_CONFORMANCE_PROCESS_H
+
+#include <cstddef>
+#include <string>
+
+namespace nnr {
+
+struct ProcessResult {
+  enum class Outcome {
+    kExited,       // exit_code holds the status
+    kSignaled,     // term_signal killed it (directly, or as reported by the shell)
+    kTimedOut,     // still running at the limit; the group was killed
+    kSpawnFailed,  // fork/pipe failed; `error` says why
+  };
+  Outcome outcome = Outcome::kSpawnFailed;
+  int exit_code = 0;
+  int term_signal = 0;
+  double seconds = 0;
+  std::string output_tail;  // last bytes of stdout + stderr
+  std::string error;
+};
+
+// Runs `/bin/sh -c command`. After `timeout_seconds` the process group gets
+// SIGTERM, then SIGKILL after `grace_seconds`. Whatever the command does, the
+// call returns (no process of the group is left behind).
+ProcessResult run_shell_command(const std::string& command, double timeout_seconds,
+                                double grace_seconds = 2.0, size_t tail_bytes = 4096);
+
+// `s` quoted for /bin/sh (single quotes, embedded ones escaped).
+std::string shell_quote(const std::string& s);
+
+// Replaces every {key} of `placeholders` in `tmpl` by its shell-quoted value.
+std::string expand_command(const std::string& tmpl,
+                           const std::initializer_list<std::pair<const char*, std::string>>& placeholders);
+
+// "SIGSEGV" etc., or "signal N".
+std::string signal_name(int sig);
+
+}  // namespace nnr
+
+#endif
