@@ -57,7 +57,7 @@ TEST(CompareOutputs, CatchesEveryDifference) {
   v.name = "synthetic";
   // sha256 of the bytes 00 00 80 3f (float32 1.0), from coreutils sha256sum.
   v.expected.push_back(
-      {"w", "float32", {1}, "e00e5eb9444182f352323374ef4e08ebcb784725fdd4fd612d7730540b3e0c8c"});
+      {"w", "float32", {1}, "e00e5eb9444182f352323374ef4e08ebcb784725fdd4fd612d7730540b3e0c8c", ""});
   DecodedTensor t;
   t.name = "w";
   t.shape = {1};
