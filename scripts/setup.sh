@@ -17,6 +17,8 @@ for extra in ${NNR_SETUP_EXTRAS:-}; do
     torch) packages+=(libtorch-dev libopenblas0-openmp libopencv-dev libsndfile1-dev) ;;
     report) packages+=(gnuplot-nox) ;;
     data) packages+=(espeak-ng sox dataset-fashion-mnist) ;;
+    # What NNCodec needs to run under scripts/decoders/nncodec.py (NNCodec itself is not packaged).
+    nncodec) packages+=(python3-numpy python3-torch python3-pybind11 python3-dev) ;;
     *) echo "setup.sh: unknown extra '$extra'" >&2; exit 2 ;;
   esac
 done
