@@ -133,8 +133,10 @@ ProcessResult run_shell_command(const std::string& command, double timeout_secon
     } else {
       usleep(20000);  // the output is closed; only the exit is awaited
     }
-    const pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) {
+    // Noticed without reaping: while the leader is a zombie its pid, and so
+    // the group id, cannot be reused, which makes the group kill below safe.
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
       exited = true;
       break;
     }
@@ -150,6 +152,8 @@ ProcessResult run_shell_command(const std::string& command, double timeout_secon
   }
   // Anything the command left running in its group goes too.
   kill(-pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   drain(fds[0], r.output_tail, tail_bytes);
   close(fds[0]);
   if (r.output_tail.size() > tail_bytes) r.output_tail.erase(0, r.output_tail.size() - tail_bytes);
