@@ -1,5 +1,7 @@
 #include "conformance/process.h"
 
+#include "common/subprocess.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -41,16 +43,7 @@ bool drain(int fd, std::string& tail, size_t limit) {
 
 }  // namespace
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
-  }
-  return q + "'";
-}
-
-std::string expand_command(const std::string& tmpl,
+std::string expand_decoder_command(const std::string& tmpl,
                            const std::initializer_list<std::pair<const char*, std::string>>& placeholders) {
   std::string out;
   for (size_t i = 0; i < tmpl.size();) {

@@ -30,11 +30,9 @@ struct ProcessResult {
 ProcessResult run_shell_command(const std::string& command, double timeout_seconds,
                                 double grace_seconds = 2.0, size_t tail_bytes = 4096);
 
-// `s` quoted for /bin/sh (single quotes, embedded ones escaped).
-std::string shell_quote(const std::string& s);
-
-// Replaces every {key} of `placeholders` in `tmpl` by its shell-quoted value.
-std::string expand_command(const std::string& tmpl,
+// Replaces every {key} of `placeholders` in `tmpl` by its shell-quoted value
+// (shell_quote of common/subprocess.h).
+std::string expand_decoder_command(const std::string& tmpl,
                            const std::initializer_list<std::pair<const char*, std::string>>& placeholders);
 
 // "SIGSEGV" etc., or "signal N".

@@ -151,7 +151,7 @@ VectorResult run_vector_external(const ConformanceVector& v, const ExternalDecod
   }
   std::error_code ec;
   const std::string stream = fs::absolute(v.stream_path, ec).string();
-  const std::string cmd = expand_command(
+  const std::string cmd = expand_decoder_command(
       d.command, {{"bitstream", stream}, {"outdir", out}, {"threads", std::to_string(d.threads)}});
   const ProcessResult p = run_shell_command(cmd, d.timeout_seconds);
   r.seconds = p.seconds;

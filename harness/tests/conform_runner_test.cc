@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/subprocess.h"
 #include "conformance/npy_strict.h"
 #include "conformance/process.h"
 #include "conformance/report.h"
@@ -152,7 +153,7 @@ TEST(ConformRunner, AllSuitesPassInProcessAndAsACommand) {
 
 TEST(Process, QuotingAndPlaceholders) {
   EXPECT_EQ(shell_quote("a b'c"), "'a b'\\''c'");
-  EXPECT_EQ(expand_command("dec {bitstream} -o {outdir} {x}", {{"bitstream", "s p.nnc"}, {"outdir", "o"}}),
+  EXPECT_EQ(expand_decoder_command("dec {bitstream} -o {outdir} {x}", {{"bitstream", "s p.nnc"}, {"outdir", "o"}}),
             "dec 's p.nnc' -o 'o' {x}");
   const ProcessResult r = run_shell_command("printf 'it is %s' \"$((6 * 7))\"; exit 4", 10);
   EXPECT_EQ(r.outcome, ProcessResult::Outcome::kExited);
