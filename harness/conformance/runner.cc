@@ -8,7 +8,7 @@
 
 #include "common/tensor_output.h"
 #include "conformance/output_folder.h"
-#include "conformance/process.h"
+#include "common/process.h"
 #include "nnr/io.h"
 
 namespace nnr {

@@ -13,7 +13,7 @@
 
 #include "common/subprocess.h"
 #include "conformance/npy_strict.h"
-#include "conformance/process.h"
+#include "common/process.h"
 #include "conformance/report.h"
 
 namespace nnr {

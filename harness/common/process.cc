@@ -1,4 +1,4 @@
-#include "conformance/process.h"
+#include "common/process.h"
 
 #include "common/subprocess.h"
 
