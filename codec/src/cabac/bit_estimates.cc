@@ -7,7 +7,7 @@ namespace nnr {
 namespace {
 
 // M[j], j = 1..512: cost of the more probable side.
-const uint32_t kCostMps[512] = {
+constexpr uint32_t kCostMps[512] = {
     310, 313, 316, 318, 321, 324, 326, 329, 332, 335, 338, 341, 344, 346, 349, 352,
     355, 358, 362, 365, 368, 371, 374, 377, 381, 384, 387, 390, 394, 397, 400, 404,
     407, 411, 414, 418, 421, 425, 429, 432, 436, 440, 444, 447, 451, 455, 459, 463,
@@ -43,7 +43,7 @@ const uint32_t kCostMps[512] = {
 };
 
 // L[j], j = 1..512: cost of the less probable side.
-const uint32_t kCostLps[512] = {
+constexpr uint32_t kCostLps[512] = {
     237777, 237376, 236975, 236574, 236173, 235773, 235372, 234971, 234570, 234169, 233769, 233368, 232967, 232566, 232165, 231765,
     231364, 230963, 230562, 230161, 229761, 229360, 228959, 228558, 228157, 227757, 227356, 226955, 226554, 226153, 225753, 225352,
     224951, 224550, 224149, 223749, 223348, 222947, 222546, 222146, 221745, 221344, 220943, 220542, 220142, 219741, 219340, 218939,
@@ -80,14 +80,26 @@ const uint32_t kCostLps[512] = {
 
 }  // namespace
 
-uint32_t estimate_bin_cost(int p, uint32_t bin) {
-  const int t = 512 + (p >> 3);  // 0 .. 1023
-  if (t < 512) {
-    const int j = t == 0 ? 1 : t;
-    return bin ? kCostLps[j - 1] : kCostMps[j - 1];
+// EST(p, bin) for every t = 512 + (p >> 3), t = 0 .. 1023 (spec 9.6 table).
+constexpr BinCostTable::BinCostTable() : cost{} {
+  for (int t = 0; t < 1024; ++t) {
+    uint32_t c0 = 0, c1 = 0;
+    if (t < 512) {
+      const int j = t == 0 ? 1 : t;
+      c0 = kCostMps[j - 1];
+      c1 = kCostLps[j - 1];
+    } else {
+      const int j = 1024 - t;  // t == 512 -> 512
+      c0 = kCostLps[j - 1];
+      c1 = kCostMps[j - 1];
+    }
+    cost[0][t] = c0;
+    cost[1][t] = c1;
   }
-  const int j = 1024 - t;  // t == 512 -> 512
-  return bin ? kCostMps[j - 1] : kCostLps[j - 1];
 }
+
+// Evaluated at compile time, so other translation units' static
+// initialisers may use it.
+constexpr BinCostTable kBinCost;
 
 }  // namespace nnr

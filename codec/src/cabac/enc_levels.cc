@@ -4,7 +4,6 @@
 #include <string>
 
 #include "cabac/binarisation.h"
-#include "cabac/bit_estimates.h"
 #include "cabac/tables.h"
 #include "nnr/error.h"
 
@@ -51,72 +50,6 @@ void for_each_in_scan(const ScanGeometry& g, OnRow on_row, OnElement on_element)
 }
 
 }  // namespace
-
-std::vector<int> choose_init_sets(const ScanGeometry& geom, const int32_t* levels,
-                                  int cabac_unary_length, bool dq) {
-  ContextLayout layout;
-  layout.n = cabac_unary_length;
-  const int count = layout.count();
-  // Nine candidate estimators and cost accumulators per context.
-  std::vector<std::array<ContextModel, kNumInitSets>> cand(static_cast<size_t>(count));
-  std::vector<std::array<uint64_t, kNumInitSets>> acc(static_cast<size_t>(count));
-  auto reset_all = [&] {
-    for (auto& cs : cand)
-      for (int j = 0; j < kNumInitSets; ++j) cs[j].init(j);
-  };
-  reset_all();
-  for (auto& a : acc) a.fill(0);
-
-  uint32_t state = 0;
-  int64_t nb = 0;
-  auto emit = [&](uint32_t i, uint32_t bin) {
-    auto& cs = cand[i];
-    auto& ac = acc[i];
-    for (int j = 0; j < kNumInitSets; ++j) {
-      ac[j] += estimate_bin_cost(cs[j].p(), bin);
-      cs[j].update(bin);
-    }
-  };
-  auto no_bypass = [](uint64_t, int) {};
-  for_each_in_scan(
-      geom,
-      [&](int64_t r) {
-        if (r > 0) {
-          for (auto& cs : cand)
-            for (auto& c : cs) c.reset();
-        }
-        nb = 0;
-      },
-      [&](int64_t pos) {
-        const int32_t l = levels[pos];
-        // With DQ the reference encoder binarises L, not k, here (and uses L
-        // as the neighbour); the DQ state still follows k.
-        const uint32_t c = neighbour_class(nb);
-        binarise_level(l, (dq ? 3 * state : 0) + c, c, cabac_unary_length, emit, no_bypass);
-        if (dq) {
-          int64_t k = 0;
-          dq_coded_level(l, state, &k);
-          state = kDqNextState[state][k & 1];
-        }
-        nb = l;
-      });
-
-  std::vector<int> sets(static_cast<size_t>(count), 0);
-  for (int i = 0; i < count; ++i) {
-    if (!layout.signalled(i, dq)) continue;
-    int best = 0;
-    uint64_t best_cost = acc[i][0];
-    for (int j = 1; j < kNumInitSets; ++j) {
-      const uint64_t c = acc[i][j] + 3 * 32768;
-      if (c < best_cost) {
-        best = j;
-        best_cost = c;
-      }
-    }
-    sets[i] = best;
-  }
-  return sets;
-}
 
 void encode_init_sets(ArithEncoder& enc, TensorContexts& ctx, const std::vector<int>& sets) {
   const ContextLayout& layout = ctx.layout();

@@ -20,11 +20,6 @@ struct RowStart {
   uint32_t dq_state = 0;
 };
 
-// Chooses the init set of every signalled context from the levels (9.6).
-// `levels` are reconstruction levels L in flat order.
-std::vector<int> choose_init_sets(const ScanGeometry& geom, const int32_t* levels,
-                                  int cabac_unary_length, bool dq);
-
 // Codes the init-set flags (7.3) and initialises the contexts accordingly.
 void encode_init_sets(ArithEncoder& enc, TensorContexts& ctx, const std::vector<int>& sets);
 

@@ -13,6 +13,7 @@
 
 #include "cabac/arith_encoder.h"
 #include "cabac/enc_levels.h"
+#include "cabac/init_set_choice.h"
 #include "enc/blocks.h"
 #include "hls/enc_units.h"
 #include "quant/dq_trellis.h"
