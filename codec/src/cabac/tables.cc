@@ -22,6 +22,4 @@ const InitSet kInitSets[kNumInitSets] = {
     {6, 6, 95, 1519}, {6, 6, -21, -337}, {7, 5, 0, 0},     {7, 5, 30, 482},
 };
 
-const uint8_t kDqNextState[8][2] = {{0, 2}, {7, 5}, {1, 3}, {6, 4}, {2, 0}, {5, 7}, {3, 1}, {4, 6}};
-
 }  // namespace nnr

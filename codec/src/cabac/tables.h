@@ -20,7 +20,7 @@ constexpr int kNumInitSets = 9;
 extern const InitSet kInitSets[kNumInitSets];
 
 // DQ state machine: next state for (state, parity of k).
-extern const uint8_t kDqNextState[8][2];
+inline constexpr uint8_t kDqNextState[8][2] = {{0, 2}, {7, 5}, {1, 3}, {6, 4}, {2, 0}, {5, 7}, {3, 1}, {4, 6}};
 
 }  // namespace nnr
 

@@ -19,11 +19,12 @@ struct Branch {
   uint8_t slot;
 };
 
-// The branches into each state, in the order that decides ties (spec 9.4 step 2).
+// The branches into each state, in the order that decides ties (spec 9.4
+// step 2). Every state has one even and one odd predecessor, so three branches.
 struct BranchTable {
-  Branch b[8][3];
+  Branch b[8][3] = {};
   int n[8] = {0};
-  BranchTable() {
+  constexpr BranchTable() {
     for (int ps = 0; ps < 8; ++ps) {
       const int qid = ps & 1;
       const int even = kDqNextState[ps][0], odd = kDqNextState[ps][1];
@@ -33,7 +34,10 @@ struct BranchTable {
     }
   }
 };
-const BranchTable kBranches;
+constexpr BranchTable kBranches;
+static_assert(kBranches.n[0] == 3 && kBranches.n[1] == 3 && kBranches.n[2] == 3 && kBranches.n[3] == 3 &&
+                  kBranches.n[4] == 3 && kBranches.n[5] == 3 && kBranches.n[6] == 3 && kBranches.n[7] == 3,
+              "every DQ state has three incoming branches");
 
 struct Candidates {
   double dist[5];
@@ -43,7 +47,7 @@ struct Candidates {
 inline void candidates(double x, double qscale, double ds, Candidates* c, int64_t* m_out, int* sign) {
   const int s = x < 0 ? -1 : 1;
   const double t = qscale * x * s;
-  int64_t m = static_cast<int64_t>(std::trunc(t)) - 1;
+  int64_t m = static_cast<int64_t>(t) - 1;  // the conversion truncates (t >= 0)
   if (m < 1) m = 1;
   c->dist[kZeroSlot] = ds * t * t;
   c->level[kZeroSlot] = 0;
@@ -73,6 +77,10 @@ void scan_order(const ScanGeometry& g, Visit visit) {
   }
 }
 
+void order_positions(const ScanGeometry& g, std::vector<int64_t>* order) {
+  scan_order(g, [&](int64_t pos) { order->push_back(pos); });
+}
+
 }  // namespace
 
 bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int qp_density,
@@ -80,10 +88,11 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
   const int64_t n = geom.numel();
   // Overflow rule of the reference encoder (spec 9.5).
   {
+    // round(x) > 2^31 - 3 or < -2^31 - 2, with round half away from zero.
     const float scale = 1.0f / step_size(qp, qp_density);
     for (int64_t i = 0; i < n; ++i) {
-      const double r = std::round(static_cast<double>(scale * w[i]));
-      if (r > 2147483645.0 || r < -2147483650.0) return false;
+      const double x = static_cast<double>(scale * w[i]);
+      if (x >= 2147483645.5 || x <= -2147483650.5) return false;
     }
   }
   const double delta = step_size_exact(qp, qp_density);
@@ -110,38 +119,68 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
   order.reserve(static_cast<size_t>(n));
 
   Candidates c;
-  scan_order(geom, [&](int64_t pos) {
-    int64_t m;
-    int sign;
-    candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
-    const int prev = cur;
-    cur ^= 1;
-    uint8_t* tr = &trace[order.size() * 8];
-    for (int ns = 0; ns < 8; ++ns) {
-      double best = 0;
-      int best_k = -1;
-      for (int k = 0; k < kBranches.n[ns]; ++k) {
-        const Branch& br = kBranches.b[ns][k];
-        double cost = j[br.ps] + c.dist[br.slot];
-        if (rd) cost += static_cast<double>(bank[prev][br.ps].rate(c.level[br.slot]));
-        if (best_k < 0 || cost < best) {
-          best = cost;
-          best_k = k;
+  if (!rd) {
+    // Distortion only: the same recursion with the branch table unrolled.
+    size_t e = 0;
+    scan_order(geom, [&](int64_t pos) {
+      int64_t m;
+      int sign;
+      candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
+      uint8_t* tr = &trace[e++ * 8];
+      for (int ns = 0; ns < 8; ++ns) {
+        const Branch b0 = kBranches.b[ns][0], b1 = kBranches.b[ns][1], b2 = kBranches.b[ns][2];
+        double best = j[b0.ps] + c.dist[b0.slot];
+        Branch pick = b0;
+        const double c1 = j[b1.ps] + c.dist[b1.slot];
+        if (c1 < best) {
+          best = c1;
+          pick = b1;
+        }
+        const double c2 = j[b2.ps] + c.dist[b2.slot];
+        if (c2 < best) {
+          best = c2;
+          pick = b2;
+        }
+        jn[ns] = best;
+        tr[ns] = static_cast<uint8_t>(pick.slot | (pick.ps << 3));
+      }
+      for (int st = 0; st < 8; ++st) j[st] = jn[st];
+    });
+    order_positions(geom, &order);
+  } else {
+    scan_order(geom, [&](int64_t pos) {
+      int64_t m;
+      int sign;
+      candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
+      const int prev = cur;
+      cur ^= 1;
+      uint8_t* tr = &trace[order.size() * 8];
+      for (int ns = 0; ns < 8; ++ns) {
+        double best = 0;
+        int best_k = -1;
+        for (int k = 0; k < kBranches.n[ns]; ++k) {
+          const Branch& br = kBranches.b[ns][k];
+          double cost = j[br.ps] + c.dist[br.slot];
+          if (rd) cost += static_cast<double>(bank[prev][br.ps].rate(c.level[br.slot]));
+          if (best_k < 0 || cost < best) {
+            best = cost;
+            best_k = k;
+          }
+        }
+        const Branch& br = kBranches.b[ns][best_k];
+        jn[ns] = best;
+        tr[ns] = static_cast<uint8_t>(br.slot | (br.ps << 3));
+        if (rd) {
+          RateEstimator& e = bank[cur][ns];
+          e.copy_contexts_from(bank[prev][br.ps]);
+          e.code(c.level[br.slot], static_cast<uint32_t>(ns));
+          e.set_neighbour(c.level[br.slot]);
         }
       }
-      const Branch& br = kBranches.b[ns][best_k];
-      jn[ns] = best;
-      tr[ns] = static_cast<uint8_t>(br.slot | (br.ps << 3));
-      if (rd) {
-        RateEstimator& e = bank[cur][ns];
-        e.copy_contexts_from(bank[prev][br.ps]);
-        e.code(c.level[br.slot], static_cast<uint32_t>(ns));
-        e.set_neighbour(c.level[br.slot]);
-      }
-    }
-    for (int s = 0; s < 8; ++s) j[s] = jn[s];
-    order.push_back(pos);
-  });
+      for (int s = 0; s < 8; ++s) j[s] = jn[s];
+      order.push_back(pos);
+    });
+  }
 
   int s = 0;
   for (int k = 1; k < 8; ++k)
