@@ -55,6 +55,22 @@ Status settings_from_json(const json& j, const std::string& path, EncoderSetting
       else if (k == "cabac_unary_length_minus1") s->cabac_unary_length_minus1 = get_int(v, p);
       else if (k == "opt_qp") s->opt_qp = get_bool(v, p);
       else if (k == "bnf") s->bnf = get_bool(v, p);
+      else if (k == "decomposed_weight_shape") {
+        s->decomposed_weight_shape.clear();
+        if (!v.is_null()) {
+          if (!v.is_object()) throw SettingsError{p, "expected an object of weight name -> shape, or null"};
+          for (auto w = v.begin(); w != v.end(); ++w) {
+            const std::string wp = p + "/" + w.key();
+            if (!w.value().is_array() || w.value().empty()) throw SettingsError{wp, "expected a non-empty array of dimensions"};
+            std::vector<int64_t> dims;
+            for (const json& d : w.value()) {
+              if (!d.is_number_integer() || d.get<int64_t>() < 1) throw SettingsError{wp, "dimensions must be positive integers"};
+              dims.push_back(d.get<int64_t>());
+            }
+            s->decomposed_weight_shape[w.key()] = dims;
+          }
+        }
+      }
       else if (k == "ioq" || k == "lsa" || k == "fine_tune") {
         // Training- and evaluation-driven options of the reference encoder.
         if (get_bool(v, p)) throw SettingsError{p, "needs training or a task evaluator; not supported by the encoder"};

@@ -39,6 +39,13 @@ struct EncoderSettings {
   bool has_blocks = false;
   std::map<std::string, std::optional<std::string>> block_id;
   std::map<std::string, std::string> parameter_type;
+  // A weight W given as a low-rank decomposition W = reshape(G H, shape) is
+  // input as two matrices `<W name>_G` (g x r) and `<W name>_H` (r x c), with
+  // no tensor `<W name>` (the reference software's names). They are coded in
+  // one NNR_PT_BLOCK unit with NNR_CPT_DC, with the members of W's block if
+  // block information names W. The shape of W (tensor_dimensions) is taken
+  // from here, else [g, c].
+  std::map<std::string, std::vector<int64_t>> decomposed_weight_shape;
   ModelKind model_kind = ModelKind::kPlain;
 };
 

@@ -23,7 +23,18 @@ struct PlannedUnit {
   std::vector<PlannedTensor> members;
   bool block = false;
   int cpt = 0;
+  // With NNR_CPT_DC: the decomposed weight's shape (tensor_dimensions),
+  // decomposition_rank r and g_number_of_rows g; members G [g, r], H [r, c].
+  std::vector<int64_t> weight_dims;
+  int64_t decomposition_rank = 0;
+  int64_t g_number_of_rows = 0;
 };
+
+// Suffixes naming the factors of a decomposed weight W = G * H: tensors
+// `<W name>_G` and `<W name>_H` stand for `<W name>` (the reference
+// software's names for them).
+constexpr const char* kDecompositionG = "_G";
+constexpr const char* kDecompositionH = "_H";
 
 // The units of a model in model order. Throws nnr::Error(kInvalidArgument)
 // naming the tensor when the block information does not fit the tensors.

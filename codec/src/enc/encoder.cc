@@ -70,22 +70,25 @@ class StreamEncoder {
                                                                             : NNR_TPL_UNREC;
     append(st, write_nnr_unit(NNR_TPL, write_tpl_body(tpl)));
     for (const PlannedUnit& u : plan_units(tensors, s_)) {
+      const int scan = unit_scan_order(u);
       std::vector<CodedTensor> coded;
-      for (const PlannedTensor& m : u.members) coded.push_back(quantize_tensor(m));
+      for (const PlannedTensor& m : u.members) coded.push_back(quantize_tensor(m, scan));
       // Members share a unit only if they share the coding tools (spec 3.3).
       bool separate = !u.block;
       for (const CodedTensor& c : coded) {
+        const MemberRole r = c.src->role;
         separate |= c.is_int || c.raw || c.dq != coded.back().dq;
-        separate |= c.codebook && c.src->role != MemberRole::kWeight;
+        separate |= c.codebook && r != MemberRole::kWeight && r != MemberRole::kG && r != MemberRole::kH;
+        if (r == MemberRole::kG) separate |= c.codebook != coded.back().codebook;  // G, H: same method
       }
       if (separate) {
         for (CodedTensor& c : coded) {
           std::vector<CodedTensor> one;
           one.push_back(std::move(c));
-          write_unit(one, false, u.cpt);
+          write_unit(one, false, u);
         }
       } else {
-        write_unit(coded, true, u.cpt);
+        write_unit(coded, true, u);
       }
     }
   }
@@ -134,8 +137,18 @@ class StreamEncoder {
               std::to_string(hi) + " at qp_density " + std::to_string(s_.qp_density) + ")");
   }
 
+  // The scan order of a unit's block-scanned tensors: with DC both factors
+  // must have a 2-D view (the header counts entry points for both, 5.6),
+  // else the unit is coded row-major.
+  int unit_scan_order(const PlannedUnit& u) const {
+    if (!(u.cpt & NNR_CPT_DC)) return s_.scan_order;
+    const int64_t g = u.g_number_of_rows, r = u.decomposition_rank;
+    const int64_t c = u.members.back().tensor.shape.back();
+    return g > 1 && r > 1 && c > 1 ? s_.scan_order : 0;
+  }
+
   // Quantises one tensor (or takes its integers) and forms its reconstruction.
-  CodedTensor quantize_tensor(const PlannedTensor& p) {
+  CodedTensor quantize_tensor(const PlannedTensor& p, int scan_order) {
     const Tensor& t = p.tensor;
     if (t.name.find('\0') != std::string::npos) invalid("tensor name contains NUL");
     CodedTensor c;
@@ -146,7 +159,7 @@ class StreamEncoder {
     const size_t n = static_cast<size_t>(t.numel());
     if ((t.dtype == DType::kFloat32 ? t.f32.size() : t.i32.size()) != n)
       invalid("tensor '" + t.name + "': value count does not match its shape");
-    c.geom = ScanGeometry::make(c.dims, s_.scan_order);
+    c.geom = ScanGeometry::make(c.dims, scan_order);
     c.recon.name = t.name;
     c.recon.shape = c.dims;
     if (t.dtype == DType::kInt32) {
@@ -289,8 +302,14 @@ class StreamEncoder {
 
   // Writes one NDU holding the coded tensors (coding order): NNR_PT_BLOCK
   // when `block`, else a single NNR_PT_FLOAT / NNR_PT_INT tensor.
-  void write_unit(std::vector<CodedTensor>& coded, bool block, int cpt) {
-    CodedTensor& main = coded.back();  // the weight of a block, or the only tensor
+  // `u` gives cpt and, with NNR_CPT_DC, the decomposition fields.
+  void write_unit(std::vector<CodedTensor>& coded, bool block, const PlannedUnit& u) {
+    CodedTensor& main = coded.back();  // the weight (or H) of a block, or the only tensor
+    // A member of a decomposed weight's block coded in a unit of its own
+    // carries the block's cpt without DC, which would make it G or H (2.8.3).
+    const bool factor = main.src->role == MemberRole::kG || main.src->role == MemberRole::kH;
+    const int cpt = !block && !factor ? u.cpt & ~NNR_CPT_DC : u.cpt;
+    const bool dc = cpt & NNR_CPT_DC;
 
     NduHeader h;
     h.input_parameters_present_flag = 1;
@@ -298,21 +317,31 @@ class StreamEncoder {
     h.cabac_unary_length_flag = 1;
     h.compressed_parameter_types = cpt;
     h.cabac_unary_length_minus1 = s_.cabac_unary_length_minus1;
-    h.tensor_dimensions = main.dims;
+    h.tensor_dimensions = dc ? u.weight_dims : main.dims;
+    if (dc) {
+      h.decomposition_rank = u.decomposition_rank;
+      h.g_number_of_rows = u.g_number_of_rows;
+    }
     // A degenerate 2-D view is coded row-major; say so in the header (5.6).
     h.scan_order = main.geom.block ? s_.scan_order : 0;
     if (block) {
       h.nnr_compressed_data_unit_payload_type = NNR_PT_BLOCK;
       h.nnr_multiple_topology_elements_present_flag = 1;
-      // Name list order: W, LS, BN beta, gamma, mean, var, BI (spec 3.3).
-      for (MemberRole r : {MemberRole::kWeight, MemberRole::kLs, MemberRole::kBnBeta, MemberRole::kBnGamma,
-                           MemberRole::kBnMean, MemberRole::kBnVar, MemberRole::kBias})
+      // Name list order: W (or G, H), LS, BN beta, gamma, mean, var, BI (spec 3.3).
+      for (MemberRole r : {MemberRole::kWeight, MemberRole::kG, MemberRole::kH, MemberRole::kLs,
+                           MemberRole::kBnBeta, MemberRole::kBnGamma, MemberRole::kBnMean, MemberRole::kBnVar,
+                           MemberRole::kBias})
         for (const CodedTensor& c : coded)
           if (c.src->role == r) h.topology_elem_ids.push_back(c.src->tensor.name);
       h.dq_flag = main.dq ? 1 : 0;
       if (main.codebook) {
         h.codebook_present_flag = 1;
-        h.codebook = main.cb;
+        if (dc) {  // main codebook for G, the second for H
+          h.codebook = coded[coded.size() - 2].cb;
+          h.codebook_h = main.cb;
+        } else {
+          h.codebook = main.cb;
+        }
       }
     } else {
       h.nnr_compressed_data_unit_payload_type =
@@ -339,7 +368,7 @@ class StreamEncoder {
       return;
     }
     ArithEncoder enc;
-    std::vector<RowStart> rows;
+    std::vector<std::vector<RowStart>> rows_by_member;  // block-scanned members (W, or G and H)
     for (CodedTensor& c : coded) {
       if (!c.is_int) {
         const int bits = 6 + s_.qp_density;
@@ -357,10 +386,13 @@ class StreamEncoder {
       } catch (const Error& e) {
         invalid("tensor '" + c.src->tensor.name + "': " + e.what());
       }
-      if (&c == &main) rows = std::move(member_rows);
+      const MemberRole r = c.src->role;
+      if (&c == &main || r == MemberRole::kG) rows_by_member.push_back(std::move(member_rows));
     }
     const std::vector<uint8_t> payload = enc.finish();
-    if (h.tensor_dimensions.size() > 1 && h.scan_order > 0) h.entry_points = entry_points(rows, payload);
+    if (h.tensor_dimensions.size() > 1 && h.scan_order > 0)
+      for (const std::vector<RowStart>& rows : rows_by_member)
+        for (const EntryPoint& ep : entry_points(rows, payload)) h.entry_points.push_back(ep);
     append(out_->stream, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload)));
 
     // What a decoder outputs: coding order, W x LS with LS dropped (spec 3.5).
