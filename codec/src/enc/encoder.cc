@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <new>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "cabac/enc_levels.h"
 #include "cabac/init_set_choice.h"
 #include "enc/blocks.h"
+#include "enc/opt_qp.h"
 #include "hls/enc_units.h"
 #include "quant/dq_trellis.h"
 #include "quant/step_size.h"
@@ -53,8 +55,6 @@ class StreamEncoder {
   void run(const std::vector<Tensor>& tensors) {
     validate_settings();
     if (s_.codebook_mode < 0 || s_.codebook_mode > 2) invalid("codebook_mode must be 0, 1 or 2");
-    if (s_.opt_qp)
-      throw Error(ErrorCode::kUnsupported, kNoOffset, "opt_qp: not yet supported by this encoder");
     std::vector<uint8_t>& st = out_->stream;
     append(st, write_nnr_unit(NNR_STR, write_str_body(0)));
     ModelParameterSet mps;
@@ -69,7 +69,9 @@ class StreamEncoder {
                                   : s_.model_kind == ModelKind::kTensorFlow ? NNR_TPL_TEF
                                                                             : NNR_TPL_UNREC;
     append(st, write_nnr_unit(NNR_TPL, write_tpl_body(tpl)));
-    for (const PlannedUnit& u : plan_units(tensors, s_)) {
+    const std::vector<PlannedUnit> plan = plan_units(tensors, s_);
+    if (s_.opt_qp) choose_weight_qps(plan);
+    for (const PlannedUnit& u : plan) {
       const int scan = unit_scan_order(u);
       std::vector<CodedTensor> coded;
       for (const PlannedTensor& m : u.members) coded.push_back(quantize_tensor(m, scan));
@@ -120,7 +122,28 @@ class StreamEncoder {
     if (s_.lambda_scale < 0 || !std::isfinite(s_.lambda_scale)) invalid("lambda_scale must be >= 0");
   }
 
+  // opt_qp (spec 9.2): new qps for the weights, from their qps so far.
+  void choose_weight_qps(const std::vector<PlannedUnit>& plan) {
+    std::vector<OptQpWeight> weights;
+    for (const PlannedUnit& u : plan)
+      for (const PlannedTensor& m : u.members) {
+        if (m.type != "weight" || m.role == MemberRole::kH) continue;
+        OptQpWeight w;
+        w.tensor = &m.tensor;
+        if (m.role == MemberRole::kG) {
+          w.h = &u.members.back().tensor;  // H follows G in coding order
+          w.qp = qp_for(w.h->name, m.type);
+        } else {
+          w.qp = qp_for(m.tensor.name, m.type);
+        }
+        weights.push_back(w);
+      }
+    weight_qps_ = optimise_weight_qps(weights);
+  }
+
   int qp_for(const std::string& name, const std::string& type) const {
+    auto opt = weight_qps_.find(name);
+    if (opt != weight_qps_.end()) return opt->second;
     auto it = s_.qp_per_tensor.find(name);
     if (it != s_.qp_per_tensor.end()) return it->second;
     if (type == "weight") return s_.qp;
@@ -444,6 +467,7 @@ class StreamEncoder {
 
   const EncoderSettings& s_;
   EncodeResult* out_;
+  std::map<std::string, int> weight_qps_;  // from opt_qp
 };
 
 }  // namespace
