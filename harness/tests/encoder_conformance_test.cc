@@ -94,6 +94,30 @@ TEST_P(EncoderVectors, SameStreamAsReference) {
   }
 }
 
+// Batch-norm folding of a PyTorch model without block information: the
+// encoder derives the blocks from the names as the reference encoder did for
+// r03 (whose manifest records the blocks it guessed), so the stream is the same.
+TEST(EncoderBlockGuess, BnfWithoutBlockInformationGivesTheReferenceStream) {
+  const std::string dir = std::string(NNR_SHARED_DIR) + "/conformance/nncodec-real/r03_resnet56_bnf_dq_qp-40";
+  std::ifstream mf(dir + "/manifest.json");
+  if (!mf) GTEST_SKIP() << "shared material missing: " << dir;
+  const json m = json::parse(mf);
+  json settings = m["encoder_settings"];
+  ASSERT_FALSE(settings["block_id_and_param_type"].is_null());
+  settings.erase("block_id_and_param_type");
+  settings["model_kind"] = "pytorch";
+  EncoderSettings s;
+  ASSERT_TRUE(settings_from_json(settings, "/encoder_settings", &s).ok());
+  ASSERT_TRUE(s.bnf && !s.has_blocks);
+  std::vector<Tensor> inputs;
+  std::string err;
+  ASSERT_TRUE(load_inputs(dir, m, &inputs, &err)) << err;
+  EncodeResult r;
+  ASSERT_TRUE(encode(inputs, s, &r).ok());
+  EXPECT_TRUE(r.messages.empty()) << r.messages[0];
+  EXPECT_EQ(sha256_hex(r.stream.data(), r.stream.size()), m["bitstream"]["sha256"].get<std::string>());
+}
+
 std::vector<EncoderCase> present_cases() {
   std::vector<EncoderCase> c = cases();
   if (c.empty()) c.push_back({"", "shared_material_missing"});

@@ -15,6 +15,7 @@
 #include "cabac/arith_encoder.h"
 #include "cabac/enc_levels.h"
 #include "cabac/init_set_choice.h"
+#include "enc/block_guess.h"
 #include "enc/blocks.h"
 #include "enc/opt_qp.h"
 #include "hls/enc_units.h"
@@ -476,7 +477,19 @@ Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& setting
   if (!out) return Status(ErrorCode::kInvalidArgument, kNoOffset, "null argument");
   *out = EncodeResult{};
   try {
-    StreamEncoder(settings, out).run(tensors);
+    // Batch-norm folding of a PyTorch model without block information: the
+    // blocks are derived from the names, as the reference encoder does; if
+    // that fails, it encodes without folding (and says so).
+    EncoderSettings s = settings;
+    if (s.bnf && !s.has_blocks && s.model_kind == ModelKind::kPyTorch) {
+      std::string why;
+      if (!guess_blocks(tensors, &s, &why)) {
+        s.bnf = false;
+        out->messages.push_back("INFO: no block information could be derived from the tensor names (" + why +
+                                "); batch-norm folding is off");
+      }
+    }
+    StreamEncoder(s, out).run(tensors);
     return Status();
   } catch (const Error& e) {
     return Status::from(e);
