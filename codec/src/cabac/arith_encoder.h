@@ -14,8 +14,13 @@ namespace nnr {
 class ArithEncoder {
  public:
   void encode_bin(uint32_t bin, ContextModel& ctx) {
-    const uint32_t mps = ctx.mps();
-    const uint32_t rlps = kRlps[(range_ >> 5) & 7][ctx.rho()];
+    encode_decision(bin, ctx.mps(), kRlps[(range_ >> 5) & 7][ctx.rho()]);
+    ctx.update(bin);
+  }
+
+  // A regular bin given its context's MPS and rLPS (from range_class()); the
+  // caller updates the context.
+  void encode_decision(uint32_t bin, uint32_t mps, uint32_t rlps) {
     range_ -= rlps;
     if (bin == mps) {
       if (range_ < 256) {
@@ -33,7 +38,52 @@ class ArithEncoder {
       shifts_ += static_cast<uint64_t>(n);
     }
     if (bits_left_ < 12) emit_lead_byte();
-    ctx.update(bin);
+  }
+  // q = (R >> 5) & 7, the row of the rLPS table (spec 8.3).
+  uint32_t range_class() const { return (range_ >> 5) & 7; }
+
+  // The coding registers, for loops that keep them in local variables (the
+  // output stays here): take them, code with the static functions below,
+  // give them back.
+  struct Registers {
+    uint32_t low, range;
+    int bits_left;
+    uint64_t shifts;
+  };
+  Registers registers() const { return {low_, range_, bits_left_, shifts_}; }
+  void set_registers(const Registers& r) {
+    low_ = r.low;
+    range_ = r.range;
+    bits_left_ = r.bits_left;
+    shifts_ = r.shifts;
+  }
+  // encode_decision on registers; `flush` is called with them when a lead
+  // byte is due and returns them updated.
+  template <typename Flush>
+  static void decision(Registers& r, uint32_t bin, uint32_t mps, uint32_t rlps, Flush&& flush) {
+    r.range -= rlps;
+    if (bin == mps) {
+      if (r.range < 256) {
+        r.range <<= 1;
+        r.low <<= 1;
+        --r.bits_left;
+        ++r.shifts;
+      }
+    } else {
+      const int n = __builtin_clz(rlps) - 23;
+      r.low += r.range;
+      r.range = rlps << n;
+      r.low <<= n;
+      r.bits_left -= n;
+      r.shifts += static_cast<uint64_t>(n);
+    }
+    if (r.bits_left < 12) r = flush(r);
+  }
+  // Emits the due lead byte of `r` and returns the registers after.
+  Registers emit_lead_byte(Registers r) {
+    set_registers(r);
+    emit_lead_byte();
+    return registers();
   }
 
   void encode_bypass(uint32_t bin) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cabac/binarisation.h"
+#include "cabac/estimator_steps.h"
 #include "cabac/tables.h"
 #include "nnr/error.h"
 
@@ -68,26 +69,123 @@ void encode_init_sets(ArithEncoder& enc, TensorContexts& ctx, const std::vector<
   }
 }
 
+namespace {
+
+// A context while levels are coded: its estimators in the doubled form of
+// EstimatorSteps, the step tables of its shifts and its initial state (for
+// block-row resets).
+// (uint16_t, so that its stores cannot alias the coder's uint32_t registers.)
+struct FastContext {
+  uint16_t a, b;
+  uint16_t a0, b0;
+  const uint16_t* ta;
+  const uint16_t* tb;
+};
+
+// rLPS by range class q and (B + 16A) >> 8 = (p >> 7) + 32: RLPS[q][|p >> 7|].
+struct RlpsByState {
+  uint8_t r[8][64];
+  RlpsByState() : r{} {
+    for (int q = 0; q < 8; ++q)
+      for (int i = 0; i < 64; ++i) r[q][i] = kRlps[q][i < 32 ? 32 - i : i - 32];
+  }
+};
+const RlpsByState kRlpsByState;
+
+// Codes levels with the arithmetic coder's registers in local variables.
+class LevelCoder {
+ public:
+  LevelCoder(ArithEncoder& enc, FastContext* c) : enc_(enc), c_(c), r_(enc.registers()) {}
+  ~LevelCoder() { enc_.set_registers(r_); }
+  LevelCoder(const LevelCoder&) = delete;
+  LevelCoder& operator=(const LevelCoder&) = delete;
+
+  void bin(uint32_t i, uint32_t bin) {
+    FastContext& x = c_[i];
+    const uint32_t s = x.b + 16u * x.a;  // 2(p + 4096)
+    const uint32_t rlps = kRlpsByState.r[(r_.range >> 5) & 7][s >> 8];
+    ArithEncoder::decision(r_, bin, s >= 8192 ? 1u : 0u, rlps,
+                           [this](ArithEncoder::Registers r) { return enc_.emit_lead_byte(r); });
+    x.a = x.ta[x.a + bin];
+    x.b = x.tb[x.b + bin];
+  }
+  // p bypass bins carrying `value`, MSB first (spec 8.7: up to 8 per step).
+  void bypass(uint32_t value, int p) {
+    while (p > 0) {
+      const int m = p < 8 ? p : 8;
+      p -= m;
+      r_.low = (r_.low << m) + ((value >> p) & ((1u << m) - 1)) * r_.range;
+      r_.bits_left -= m;
+      r_.shifts += static_cast<uint64_t>(m);
+      if (r_.bits_left < 12) r_ = enc_.emit_lead_byte(r_);
+    }
+  }
+  // The bins of coded level k (spec 6): `sig` = 3 state + c, c the neighbour
+  // class, n AbsGr flags; |k| < 2^31.
+  void level(int64_t k, uint32_t sig, uint32_t c, int n) {
+    if (k == 0) {
+      bin(sig, 0);
+      return;
+    }
+    bin(sig, 1);
+    const uint32_t neg = k < 0 ? 1u : 0u;
+    bin(ContextLayout::kSign + c, neg);
+    const uint64_t mag = neg ? static_cast<uint64_t>(-k) : static_cast<uint64_t>(k);
+    uint32_t ctx = ContextLayout::kAbsGr + neg;
+    if (mag <= static_cast<uint64_t>(n)) {
+      for (uint64_t j = 1; j < mag; ++j, ctx += 2) bin(ctx, 1);
+      bin(ctx, 0);
+      return;
+    }
+    for (int j = 0; j < n; ++j, ctx += 2) bin(ctx, 1);
+    const uint64_t rem1 = mag - static_cast<uint64_t>(n);  // rem + 1
+    const int p = 63 - __builtin_clzll(rem1);             // floor(log2(rem + 1))
+    const uint32_t prefix = static_cast<uint32_t>(27 + 2 * n);
+    for (int i = 0; i < p; ++i) bin(prefix + static_cast<uint32_t>(i), 1);
+    bin(prefix + static_cast<uint32_t>(p), 0);
+    if (p) bypass(static_cast<uint32_t>(rem1 - (uint64_t{1} << p)), p);
+  }
+  // Block-row start: range reset (8.9); the state for the entry point.
+  RowStart row_start(uint32_t dq_state) {
+    r_.range = 256;
+    return RowStart{r_.shifts, r_.low & 511u, dq_state};
+  }
+
+ private:
+  ArithEncoder& enc_;
+  FastContext* c_;
+  ArithEncoder::Registers r_;
+};
+
+}  // namespace
+
 void encode_levels(ArithEncoder& enc, TensorContexts& ctx, const ScanGeometry& geom,
                    const int32_t* levels, std::vector<RowStart>* row_starts) {
   const int n = ctx.layout().n;
   const bool dq = ctx.dq();
-  ContextModel* c = ctx.data();
+  std::vector<FastContext> fc(static_cast<size_t>(ctx.layout().count()));
+  for (size_t i = 0; i < fc.size(); ++i) {
+    const ContextModel& m = ctx.data()[i];
+    const InitSet& init = kInitSets[m.set];
+    fc[i] = FastContext{static_cast<uint16_t>(doubled_a(m.a)), static_cast<uint16_t>(doubled_b(m.b)),
+                        static_cast<uint16_t>(doubled_a(init.a)), static_cast<uint16_t>(doubled_b(init.b)),
+                        kEstimatorSteps.next_a[m.sa - 4], kEstimatorSteps.next_b[m.sb - 4]};
+  }
+  LevelCoder coder(enc, fc.data());
   uint32_t state = 0;
   uint32_t cls = 0;
-  auto emit = [&](uint32_t i, uint32_t bin) { enc.encode_bin(bin, c[i]); };
-  auto emit_bypass = [&](uint64_t v, int bits) {
-    if (bits > 32) throw Error(ErrorCode::kInvalidArgument, kNoOffset, "level too large to code");
-    enc.encode_bypass_bins(static_cast<uint32_t>(v), bits);
-  };
   if (geom.block && row_starts) row_starts->clear();
   for_each_in_scan(
       geom,
       [&](int64_t r) {
-        if (r > 0) ctx.reset();
-        enc.range_reset();
+        if (r > 0)
+          for (FastContext& x : fc) {
+            x.a = x.a0;
+            x.b = x.b0;
+          }
+        const RowStart start = coder.row_start(state);
         cls = 0;
-        if (row_starts) row_starts->push_back(RowStart{enc.shift_count(), enc.low_mod_512(), state});
+        if (row_starts) row_starts->push_back(start);
       },
       [&](int64_t pos) {
         const int32_t l = levels[pos];
@@ -97,10 +195,15 @@ void encode_levels(ArithEncoder& enc, TensorContexts& ctx, const ScanGeometry& g
         }
         const int64_t mag = k < 0 ? -k : k;
         if (mag > (int64_t{1} << 31) - 1 + (k < 0)) bad_level(pos, "is too large to code");
-        binarise_level(k, (dq ? 3 * state : 0) + cls, cls, n, emit, emit_bypass);
+        coder.level(k, (dq ? 3 * state : 0) + cls, cls, n);
         if (dq) state = kDqNextState[state][k & 1];
         cls = neighbour_class(k);
       });
+  // The tensor's contexts end as coded (only their sets matter to callers).
+  for (size_t i = 0; i < fc.size(); ++i) {
+    ctx.data()[i].a = static_cast<int16_t>(static_cast<int>(fc[i].a / 2) - 128);
+    ctx.data()[i].b = static_cast<int16_t>(static_cast<int>(fc[i].b / 2) - 2048);
+  }
 }
 
 }  // namespace nnr

@@ -17,45 +17,12 @@
 #include "cabac/context_model.h"
 #include "cabac/enc_levels.h"
 #include "cabac/estimator_runs.h"
+#include "cabac/estimator_steps.h"
 #include "cabac/tables.h"
 
 namespace nnr {
 
 namespace {
-
-// One step of an estimator (spec 8.4) as tables over its whole range. The
-// estimators are kept offset and doubled, A = 2(a + 128) < 512 for each
-// shift sa = 4..7 and B = 2(b + 2048) < 8192 for sb = 4..6, so that A + bin
-// and B + bin index the tables directly, and the cost of a bin is read at
-// B + 16A + bin, since B + 16A = 2(p + 4096) with p = b + 16a.
-struct EstimatorSteps {
-  uint16_t next_a[4][512];
-  uint16_t next_b[3][8192];
-  uint32_t cost[2 * 8192];
-  EstimatorSteps() {
-    for (int sa = 4; sa <= 7; ++sa)
-      for (uint32_t bin = 0; bin < 2; ++bin)
-        for (int a = -128; a < 128; ++a) {
-          ContextModel c;
-          c.a = static_cast<int16_t>(a);
-          c.sa = static_cast<uint8_t>(sa);
-          c.update(bin);
-          next_a[sa - 4][2 * (a + 128) + bin] = static_cast<uint16_t>(2 * (c.a + 128));
-        }
-    for (int sb = 4; sb <= 6; ++sb)
-      for (uint32_t bin = 0; bin < 2; ++bin)
-        for (int b = -2048; b < 2048; ++b) {
-          ContextModel c;
-          c.b = static_cast<int16_t>(b);
-          c.sb = static_cast<uint8_t>(sb);
-          c.update(bin);
-          next_b[sb - 4][2 * (b + 2048) + bin] = static_cast<uint16_t>(2 * (c.b + 2048));
-        }
-    for (int x = 0; x < 8192; ++x)  // x = p + 4096
-      for (uint32_t bin = 0; bin < 2; ++bin) cost[2 * x + bin] = estimate_bin_cost(x - 4096, bin);
-  }
-};
-const EstimatorSteps kSteps;
 
 // The init sets grouped by their shifts (sa, sb), so that the candidates of
 // a group share one pair of step tables.
@@ -74,8 +41,8 @@ struct Candidates {
   Candidates() { reset(); }
   void reset() {
     for (int j = 0; j < kNumInitSets; ++j) {
-      a[j] = static_cast<uint32_t>(2 * (kInitSets[j].a + 128));
-      b[j] = static_cast<uint32_t>(2 * (kInitSets[j].b + 2048));
+      a[j] = doubled_a(kInitSets[j].a);
+      b[j] = doubled_b(kInitSets[j].b);
     }
   }
 };
@@ -120,9 +87,9 @@ void cost_group(const uint8_t* bins, size_t n, const std::vector<LongRun>& runs,
     c[k].a = cs.a[g.sets[k]];
     c[k].b = cs.b[g.sets[k]];
   }
-  const uint16_t* na = kSteps.next_a[g.sa - 4];
-  const uint16_t* nb = kSteps.next_b[g.sb - 4];
-  const uint32_t* cost = kSteps.cost;
+  const uint16_t* na = kEstimatorSteps.next_a[g.sa - 4];
+  const uint16_t* nb = kEstimatorSteps.next_b[g.sb - 4];
+  const uint32_t* cost = kEstimatorSteps.cost;
   auto step_range = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
       const uint32_t bin = bins[i];
@@ -140,8 +107,8 @@ void cost_group(const uint8_t* bins, size_t n, const std::vector<LongRun>& runs,
     for (int k = 0; k < K; ++k) {
       int a = static_cast<int>(c[k].a / 2) - 128, b = static_cast<int>(c[k].b / 2) - 2048;
       c[k].sum += estimated_run_cost(&a, &b, g.sa, g.sb, bins[r.begin], r.end - r.begin);
-      c[k].a = static_cast<uint32_t>(2 * (a + 128));
-      c[k].b = static_cast<uint32_t>(2 * (b + 2048));
+      c[k].a = doubled_a(a);
+      c[k].b = doubled_b(b);
     }
     done = r.end;
   }
