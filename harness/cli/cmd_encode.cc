@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "cli/commands.h"
+#include "common/reconstruction_error.h"
 #include "common/settings_json.h"
 #include "nnr/anchor.h"
 #include "nnr/encoder.h"
@@ -17,7 +18,7 @@ Runner add_encode(CLI::App& app) {
     std::optional<int> qp, qp_density, nonweight_qp, codebook_mode, scan_order, cabac_unary_length_minus1;
     std::optional<double> lambda_scale;
     std::optional<bool> use_dq, param_opt, opt_qp, bnf;
-    bool quiet = false;
+    bool quiet = false, mse = false;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("INPUT", o->input, ".npz of named arrays, or a PyTorch state dict (torch.save)")->required();
@@ -38,6 +39,9 @@ Runner add_encode(CLI::App& app) {
   app.add_option("--codec", o->codec, "nnr (default) or anchor (uniform quantization + bzip2)")
       ->check(CLI::IsMember({"nnr", "anchor"}));
   app.add_flag("-q,--quiet", o->quiet, "print nothing on success");
+  app.add_flag("--mse", o->mse,
+               "decode the stream and print the reconstruction error against the input "
+               "(mean squared error over all float values, and over weights only)");
   return [o]() {
     LoadedModel model;
     Status s = load_model(o->input, &model);
@@ -80,6 +84,21 @@ Runner add_encode(CLI::App& app) {
     if (!s.ok()) return report_error(o->input, s);
     s = write_file_atomic(o->out, r.stream.data(), r.stream.size());
     if (!s.ok()) return report_error("", s);
+    if (o->mse) {
+      DecodedModel dm;
+      const DecodeOptions dopt;
+      s = is_anchor_stream(r.stream.data(), r.stream.size())
+              ? anchor_decode(r.stream.data(), r.stream.size(), dopt, &dm)
+              : decode(r.stream.data(), r.stream.size(), dopt, &dm);
+      if (!s.ok()) return report_error(o->out, s);
+      const ReconstructionError e = reconstruction_error(model.tensors, dm);
+      std::printf("reconstruction MSE: %.6e over %llu float values (max |error| %.6e); weights (>= 2-D) only: %.6e over %llu values\n",
+                  e.mse(), static_cast<unsigned long long>(e.count), e.max_abs, e.weight_mse(),
+                  static_cast<unsigned long long>(e.weight_count));
+      if (e.unmatched)
+        std::fprintf(stderr, "nnr: %zu input tensors have no decoded tensor of the same name and shape (not counted)\n",
+                     e.unmatched);
+    }
     if (!o->quiet) {
       for (const std::string& n : model.notices) std::fprintf(stderr, "nnr: %s\n", n.c_str());
       for (const std::string& m : r.messages) std::fprintf(stderr, "nnr: %s\n", m.c_str());
