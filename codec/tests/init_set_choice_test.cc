@@ -10,6 +10,7 @@
 #include "cabac/bit_estimates.h"
 #include "cabac/enc_levels.h"
 #include "cabac/estimator_runs.h"
+#include "cabac/estimator_steps.h"
 #include "cabac/init_set_choice.h"
 #include "cabac/tables.h"
 
@@ -94,16 +95,15 @@ TEST(InitSetChoice, RunCostSameAsSteppingBinByBin) {
     for (int i = 0; i < warm; ++i) c.update(rng() % 8 < bias ? 1u : 0u);
     const uint32_t bin = rng() & 1;
     const uint64_t count = trial % 7 == 0 ? 1 + rng() % 100000 : 1 + rng() % 3000;
-    int a = c.a, b = c.b;
-    const uint64_t fast = estimated_run_cost(&a, &b, c.sa, c.sb, bin, count);
+    const RunCost fast = estimated_run_cost(estimator_run(c.sa, c.sb), doubled_a(c.a), doubled_b(c.b), bin, count);
     uint64_t slow = 0;
     for (uint64_t i = 0; i < count; ++i) {
       slow += estimate_bin_cost(c.p(), bin);
       c.update(bin);
     }
-    ASSERT_EQ(fast, slow) << "trial " << trial;
-    ASSERT_EQ(a, c.a) << "trial " << trial;
-    ASSERT_EQ(b, c.b) << "trial " << trial;
+    ASSERT_EQ(fast.cost, slow) << "trial " << trial;
+    ASSERT_EQ(fast.a, doubled_a(c.a)) << "trial " << trial;
+    ASSERT_EQ(fast.b, doubled_b(c.b)) << "trial " << trial;
   }
 }
 

@@ -90,6 +90,7 @@ void cost_group(const uint8_t* bins, size_t n, const std::vector<LongRun>& runs,
   const uint16_t* na = kEstimatorSteps.next_a[g.sa - 4];
   const uint16_t* nb = kEstimatorSteps.next_b[g.sb - 4];
   const uint32_t* cost = kEstimatorSteps.cost;
+  const EstimatorRun& run = estimator_run(g.sa, g.sb);
   auto step_range = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
       const uint32_t bin = bins[i];
@@ -105,10 +106,10 @@ void cost_group(const uint8_t* bins, size_t n, const std::vector<LongRun>& runs,
   for (const LongRun& r : runs) {
     step_range(done, r.begin);
     for (int k = 0; k < K; ++k) {
-      int a = static_cast<int>(c[k].a / 2) - 128, b = static_cast<int>(c[k].b / 2) - 2048;
-      c[k].sum += estimated_run_cost(&a, &b, g.sa, g.sb, bins[r.begin], r.end - r.begin);
-      c[k].a = doubled_a(a);
-      c[k].b = doubled_b(b);
+      const RunCost rc = estimated_run_cost(run, c[k].a, c[k].b, bins[r.begin], r.end - r.begin);
+      c[k].sum += rc.cost;
+      c[k].a = rc.a;
+      c[k].b = rc.b;
     }
     done = r.end;
   }

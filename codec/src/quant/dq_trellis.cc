@@ -120,28 +120,33 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
 
   Candidates c;
   if (!rd) {
-    // Distortion only: the same recursion with the branch table unrolled.
+    // Distortion only: the same recursion with the branch table unrolled,
+    // slot distortions computed per slot (slot q & 3 holds q = m .. m+3)
+    // and the cheapest branch chosen without branching.
     size_t e = 0;
     scan_order(geom, [&](int64_t pos) {
-      int64_t m;
-      int sign;
-      candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
+      const double x = static_cast<double>(w[pos]);
+      const double t = qscale * x * (x < 0 ? -1 : 1);
+      int64_t m = static_cast<int64_t>(t) - 1;  // the conversion truncates (t >= 0)
+      if (m < 1) m = 1;
+      double dist[5];
+      for (int k = 0; k < 4; ++k) {
+        const double d = t - static_cast<double>(m + ((k - m) & 3));
+        dist[k] = d * d;  // ds = 1
+      }
+      dist[kZeroSlot] = t * t;
       uint8_t* tr = &trace[e++ * 8];
       for (int ns = 0; ns < 8; ++ns) {
         const Branch b0 = kBranches.b[ns][0], b1 = kBranches.b[ns][1], b2 = kBranches.b[ns][2];
-        double best = j[b0.ps] + c.dist[b0.slot];
-        Branch pick = b0;
-        const double c1 = j[b1.ps] + c.dist[b1.slot];
-        if (c1 < best) {
-          best = c1;
-          pick = b1;
-        }
-        const double c2 = j[b2.ps] + c.dist[b2.slot];
-        if (c2 < best) {
-          best = c2;
-          pick = b2;
-        }
-        jn[ns] = best;
+        const double c0 = j[b0.ps] + dist[b0.slot];
+        const double c1 = j[b1.ps] + dist[b1.slot];
+        const double c2 = j[b2.ps] + dist[b2.slot];
+        // First branch wins ties (strict comparisons).
+        const bool t1 = c1 < c0;
+        const double best01 = t1 ? c1 : c0;
+        const bool t2 = c2 < best01;
+        jn[ns] = t2 ? c2 : best01;
+        const Branch pick = t2 ? b2 : (t1 ? b1 : b0);
         tr[ns] = static_cast<uint8_t>(pick.slot | (pick.ps << 3));
       }
       for (int st = 0; st < 8; ++st) j[st] = jn[st];
