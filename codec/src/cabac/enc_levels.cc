@@ -100,50 +100,13 @@ class LevelCoder {
   LevelCoder(const LevelCoder&) = delete;
   LevelCoder& operator=(const LevelCoder&) = delete;
 
-  void bin(uint32_t i, uint32_t bin) {
-    FastContext& x = c_[i];
-    const uint32_t s = x.b + 16u * x.a;  // 2(p + 4096)
-    const uint32_t rlps = kRlpsByState.r[(r_.range >> 5) & 7][s >> 8];
-    ArithEncoder::decision(r_, bin, s >= 8192 ? 1u : 0u, rlps,
-                           [this](ArithEncoder::Registers r) { return enc_.emit_lead_byte(r); });
-    x.a = x.ta[x.a + bin];
-    x.b = x.tb[x.b + bin];
-  }
-  // p bypass bins carrying `value`, MSB first (spec 8.7: up to 8 per step).
-  void bypass(uint32_t value, int p) {
-    while (p > 0) {
-      const int m = p < 8 ? p : 8;
-      p -= m;
-      r_.low = (r_.low << m) + ((value >> p) & ((1u << m) - 1)) * r_.range;
-      r_.bits_left -= m;
-      r_.shifts += static_cast<uint64_t>(m);
-      if (r_.bits_left < 12) r_ = enc_.emit_lead_byte(r_);
-    }
-  }
   // The bins of coded level k (spec 6): `sig` = 3 state + c, c the neighbour
-  // class, n AbsGr flags; |k| < 2^31.
+  // class, n AbsGr flags; |k| < 2^31. The registers are copied into a local
+  // for the level so that they stay in machine registers.
   void level(int64_t k, uint32_t sig, uint32_t c, int n) {
-    if (k == 0) {
-      bin(sig, 0);
-      return;
-    }
-    bin(sig, 1);
-    const uint32_t neg = k < 0 ? 1u : 0u;
-    bin(ContextLayout::kSign + c, neg);
-    const uint64_t mag = neg ? static_cast<uint64_t>(-k) : static_cast<uint64_t>(k);
-    uint32_t ctx = ContextLayout::kAbsGr + neg;
-    if (mag <= static_cast<uint64_t>(n)) {
-      for (uint64_t j = 1; j < mag; ++j, ctx += 2) bin(ctx, 1);
-      bin(ctx, 0);
-      return;
-    }
-    for (int j = 0; j < n; ++j, ctx += 2) bin(ctx, 1);
-    const uint64_t rem1 = mag - static_cast<uint64_t>(n);  // rem + 1
-    const int p = 63 - __builtin_clzll(rem1);             // floor(log2(rem + 1))
-    const uint32_t prefix = static_cast<uint32_t>(27 + 2 * n);
-    for (int i = 0; i < p; ++i) bin(prefix + static_cast<uint32_t>(i), 1);
-    bin(prefix + static_cast<uint32_t>(p), 0);
-    if (p) bypass(static_cast<uint32_t>(rem1 - (uint64_t{1} << p)), p);
+    ArithEncoder::Registers r = r_;
+    code_level(r, k, sig, c, n);
+    r_ = r;
   }
   // Block-row start: range reset (8.9); the state for the entry point.
   RowStart row_start(uint32_t dq_state) {
@@ -152,6 +115,50 @@ class LevelCoder {
   }
 
  private:
+  void bin(ArithEncoder::Registers& r, uint32_t i, uint32_t bin) {
+    FastContext& x = c_[i];
+    const uint32_t s = x.b + 16u * x.a;  // 2(p + 4096)
+    const uint32_t rlps = kRlpsByState.r[(r.range >> 5) & 7][s >> 8];
+    ArithEncoder::decision(r, bin, s >= 8192 ? 1u : 0u, rlps,
+                           [this](ArithEncoder::Registers x) { return enc_.emit_lead_byte(x); });
+    x.a = x.ta[x.a + bin];
+    x.b = x.tb[x.b + bin];
+  }
+  // p bypass bins carrying `value`, MSB first (spec 8.7: up to 8 per step).
+  void bypass(ArithEncoder::Registers& r, uint32_t value, int p) {
+    while (p > 0) {
+      const int m = p < 8 ? p : 8;
+      p -= m;
+      r.low = (r.low << m) + ((value >> p) & ((1u << m) - 1)) * r.range;
+      r.bits_left -= m;
+      r.shifts += static_cast<uint64_t>(m);
+      if (r.bits_left < 12) r = enc_.emit_lead_byte(r);
+    }
+  }
+  void code_level(ArithEncoder::Registers& r, int64_t k, uint32_t sig, uint32_t c, int n) {
+    if (k == 0) {
+      bin(r, sig, 0);
+      return;
+    }
+    bin(r, sig, 1);
+    const uint32_t neg = k < 0 ? 1u : 0u;
+    bin(r, ContextLayout::kSign + c, neg);
+    const uint64_t mag = neg ? static_cast<uint64_t>(-k) : static_cast<uint64_t>(k);
+    uint32_t ctx = ContextLayout::kAbsGr + neg;
+    if (mag <= static_cast<uint64_t>(n)) {
+      for (uint64_t j = 1; j < mag; ++j, ctx += 2) bin(r, ctx, 1);
+      bin(r, ctx, 0);
+      return;
+    }
+    for (int j = 0; j < n; ++j, ctx += 2) bin(r, ctx, 1);
+    const uint64_t rem1 = mag - static_cast<uint64_t>(n);  // rem + 1
+    const int p = 63 - __builtin_clzll(rem1);             // floor(log2(rem + 1))
+    const uint32_t prefix = static_cast<uint32_t>(27 + 2 * n);
+    for (int i = 0; i < p; ++i) bin(r, prefix + static_cast<uint32_t>(i), 1);
+    bin(r, prefix + static_cast<uint32_t>(p), 0);
+    if (p) bypass(r, static_cast<uint32_t>(rem1 - (uint64_t{1} << p)), p);
+  }
+
   ArithEncoder& enc_;
   FastContext* c_;
   ArithEncoder::Registers r_;
