@@ -81,6 +81,50 @@ void order_positions(const ScanGeometry& g, std::vector<int64_t>* order) {
   scan_order(g, [&](int64_t pos) { order->push_back(pos); });
 }
 
+// The forward recursion for lambda_scale = 0 (no rate): the branch table
+// unrolled, slot distortions computed per slot (slot q & 3 holds q = m .. m+3),
+// the cheapest branch chosen without branching, the costs in registers.
+// Fills trace (8 entries per element) and leaves the final costs in j_out.
+void forward_distortion_only(const float* w, const ScanGeometry& geom, double qscale, uint8_t* trace,
+                             double* j_out) {
+  double j[8];
+  for (int s = 0; s < 8; ++s) j[s] = j_out[s];
+  scan_order(geom, [&](int64_t pos) {
+    const double x = static_cast<double>(w[pos]);
+    const double t = qscale * x * (x < 0 ? -1 : 1);
+    int64_t m = static_cast<int64_t>(t) - 1;  // the conversion truncates (t >= 0)
+    if (m < 1) m = 1;
+    double dist[5];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      const double d = t - static_cast<double>(m + ((k - m) & 3));
+      dist[k] = d * d;  // ds = 1
+    }
+    dist[kZeroSlot] = t * t;
+    double jn[8];
+#pragma GCC unroll 8
+    for (int ns = 0; ns < 8; ++ns) {
+      const Branch b0 = kBranches.b[ns][0], b1 = kBranches.b[ns][1], b2 = kBranches.b[ns][2];
+      const double c0 = j[b0.ps] + dist[b0.slot];
+      const double c1 = j[b1.ps] + dist[b1.slot];
+      const double c2 = j[b2.ps] + dist[b2.slot];
+      // First branch wins ties (strict comparisons).
+      const bool t1 = c1 < c0;
+      const double best01 = t1 ? c1 : c0;
+      const bool t2 = c2 < best01;
+      jn[ns] = t2 ? c2 : best01;
+      const uint8_t code0 = static_cast<uint8_t>(b0.slot | (b0.ps << 3));
+      const uint8_t code1 = static_cast<uint8_t>(b1.slot | (b1.ps << 3));
+      const uint8_t code2 = static_cast<uint8_t>(b2.slot | (b2.ps << 3));
+      trace[ns] = t2 ? code2 : (t1 ? code1 : code0);
+    }
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; ++s) j[s] = jn[s];
+    trace += 8;
+  });
+  for (int s = 0; s < 8; ++s) j_out[s] = j[s];
+}
+
 }  // namespace
 
 bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int qp_density,
@@ -120,37 +164,7 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
 
   Candidates c;
   if (!rd) {
-    // Distortion only: the same recursion with the branch table unrolled,
-    // slot distortions computed per slot (slot q & 3 holds q = m .. m+3)
-    // and the cheapest branch chosen without branching.
-    size_t e = 0;
-    scan_order(geom, [&](int64_t pos) {
-      const double x = static_cast<double>(w[pos]);
-      const double t = qscale * x * (x < 0 ? -1 : 1);
-      int64_t m = static_cast<int64_t>(t) - 1;  // the conversion truncates (t >= 0)
-      if (m < 1) m = 1;
-      double dist[5];
-      for (int k = 0; k < 4; ++k) {
-        const double d = t - static_cast<double>(m + ((k - m) & 3));
-        dist[k] = d * d;  // ds = 1
-      }
-      dist[kZeroSlot] = t * t;
-      uint8_t* tr = &trace[e++ * 8];
-      for (int ns = 0; ns < 8; ++ns) {
-        const Branch b0 = kBranches.b[ns][0], b1 = kBranches.b[ns][1], b2 = kBranches.b[ns][2];
-        const double c0 = j[b0.ps] + dist[b0.slot];
-        const double c1 = j[b1.ps] + dist[b1.slot];
-        const double c2 = j[b2.ps] + dist[b2.slot];
-        // First branch wins ties (strict comparisons).
-        const bool t1 = c1 < c0;
-        const double best01 = t1 ? c1 : c0;
-        const bool t2 = c2 < best01;
-        jn[ns] = t2 ? c2 : best01;
-        const Branch pick = t2 ? b2 : (t1 ? b1 : b0);
-        tr[ns] = static_cast<uint8_t>(pick.slot | (pick.ps << 3));
-      }
-      for (int st = 0; st < 8; ++st) j[st] = jn[st];
-    });
+    forward_distortion_only(w, geom, qscale, trace.data(), j);
     order_positions(geom, &order);
   } else {
     scan_order(geom, [&](int64_t pos) {
