@@ -31,7 +31,17 @@ void encode_levels(ArithEncoder& enc, TensorContexts& ctx, const ScanGeometry& g
 
 // Coded level k for reconstruction level L in DQ state s (4.4); returns false
 // if L is not reachable from s.
-bool dq_coded_level(int32_t l, uint32_t state, int64_t* k);
+inline bool dq_coded_level(int32_t l, uint32_t state, int64_t* k) {
+  if (l == 0) {
+    *k = 0;
+    return true;
+  }
+  const int64_t v = l;
+  const int64_t sg = v > 0 ? 1 : -1;
+  if (((v & 1) != 0) != ((state & 1) != 0)) return false;  // Q0 even, Q1 odd multiples
+  *k = (v + sg * static_cast<int64_t>(state & 1)) >> 1;
+  return true;
+}
 
 }  // namespace nnr
 

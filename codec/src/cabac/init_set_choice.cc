@@ -9,6 +9,7 @@
 #include "cabac/init_set_choice.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -69,7 +70,19 @@ void find_long_runs(const uint8_t* bins, size_t n, std::vector<LongRun>* runs) {
   runs->clear();
   size_t i = 0;
   while (i < n) {
+    // Eight bins at a time: the first byte differing from a run of bins[i].
+    const uint64_t pattern = bins[i] * 0x0101010101010101ull;
     size_t j = i + 1;
+    while (j + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, bins + j, 8);
+      const uint64_t diff = word ^ pattern;
+      if (diff) {
+        j += static_cast<size_t>(__builtin_ctzll(diff)) / 8;  // little-endian: lowest byte first
+        break;
+      }
+      j += 8;
+    }
     while (j < n && bins[j] == bins[i]) ++j;
     if (j - i >= kLongRun) runs->push_back({i, j});
     i = j;
