@@ -51,7 +51,7 @@ struct Candidates {
 // One candidate in registers while a bin string is costed; the tables are
 // already offset by the bin.
 struct Candidate {
-  uint32_t a, b;
+  uint64_t a, b;  // 64-bit: used as indices without extension
   uint64_t sum = 0;
   void step(const uint32_t* cost, const uint16_t* ta, const uint16_t* tb) {
     sum += cost[b + 16 * a];
@@ -119,7 +119,8 @@ void cost_group(const uint8_t* bins, size_t n, const std::vector<LongRun>& runs,
   for (const LongRun& r : runs) {
     step_range(done, r.begin);
     for (int k = 0; k < K; ++k) {
-      const RunCost rc = estimated_run_cost(run, c[k].a, c[k].b, bins[r.begin], r.end - r.begin);
+      const RunCost rc = estimated_run_cost(run, static_cast<uint32_t>(c[k].a), static_cast<uint32_t>(c[k].b),
+                                            bins[r.begin], r.end - r.begin);
       c[k].sum += rc.cost;
       c[k].a = rc.a;
       c[k].b = rc.b;
@@ -128,8 +129,8 @@ void cost_group(const uint8_t* bins, size_t n, const std::vector<LongRun>& runs,
   }
   step_range(done, n);
   for (int k = 0; k < K; ++k) {
-    cs.a[g.sets[k]] = c[k].a;
-    cs.b[g.sets[k]] = c[k].b;
+    cs.a[g.sets[k]] = static_cast<uint32_t>(c[k].a);
+    cs.b[g.sets[k]] = static_cast<uint32_t>(c[k].b);
     cs.acc[g.sets[k]] += c[k].sum;
   }
 }

@@ -9,8 +9,7 @@
 #include <vector>
 
 #include "cabac/binarisation.h"
-#include "cabac/bit_estimates.h"
-#include "cabac/context_model.h"
+#include "cabac/estimator_steps.h"
 
 namespace nnr {
 
@@ -21,17 +20,17 @@ class RateEstimator {
   void init(int n, uint32_t state_id) {
     n_ = n;
     state_id_ = state_id;
-    ctx_.assign(static_cast<size_t>(2 * n + 63), ContextModel{});
-    for (auto& c : ctx_) c.init(0);
+    ctx_.assign(static_cast<size_t>(2 * n + 63), Context{});
     nb_ = 0;
   }
 
   uint64_t rate(int64_t level) const {
     uint64_t r = 0;
     const uint32_t c = neighbour_class(nb_);
+    const uint32_t* cost = kEstimatorSteps.cost;
     binarise_level(
         level, 3 * state_id_ + c, c, n_,
-        [&](uint32_t i, uint32_t bin) { r += estimate_bin_cost(ctx_[i].p(), bin); },
+        [&](uint32_t i, uint32_t bin) { r += cost[ctx_[i].b + 16u * ctx_[i].a + bin]; },
         [&](uint64_t, int bits) { r += static_cast<uint64_t>(bits) << 15; });
     return r;
   }
@@ -40,8 +39,15 @@ class RateEstimator {
   // current neighbour (which is not changed).
   void code(int64_t level, uint32_t state_id) {
     const uint32_t c = neighbour_class(nb_);
+    const uint16_t* ta = kEstimatorSteps.next_a[1];  // set 0: sa = 5, sb = 4
+    const uint16_t* tb = kEstimatorSteps.next_b[0];
     binarise_level(
-        level, 3 * state_id + c, c, n_, [&](uint32_t i, uint32_t bin) { ctx_[i].update(bin); },
+        level, 3 * state_id + c, c, n_,
+        [&](uint32_t i, uint32_t bin) {
+          Context& x = ctx_[i];
+          x.a = ta[x.a + bin];
+          x.b = tb[x.b + bin];
+        },
         [](uint64_t, int) {});
   }
 
@@ -50,9 +56,14 @@ class RateEstimator {
   void copy_contexts_from(const RateEstimator& o) { ctx_ = o.ctx_; }
 
  private:
+  // A context initialised with set 0 (spec 8.2), its estimators in the
+  // doubled form of cabac/estimator_steps.h (EST and steps from tables).
+  struct Context {
+    uint16_t a = 256, b = 4096;  // a = b = 0
+  };
   int n_ = 10;
   uint32_t state_id_ = 0;
-  std::vector<ContextModel> ctx_;
+  std::vector<Context> ctx_;
   int64_t nb_ = 0;
 };
 
