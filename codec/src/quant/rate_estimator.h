@@ -35,6 +35,32 @@ class RateEstimator {
     return r;
   }
 
+  // rate(m) for the positive magnitudes m = lo .. hi (1 <= lo, hi - lo < 4)
+  // into out[m - lo]: their bins share the significance, sign and leading
+  // AbsGr flags, which are costed once.
+  void positive_rates(uint64_t lo, uint64_t hi, uint64_t* out) const {
+    const uint32_t c = neighbour_class(nb_);
+    const uint32_t* cost = kEstimatorSteps.cost;
+    auto est = [&](uint32_t i, uint32_t bin) -> uint64_t { return cost[ctx_[i].b + 16u * ctx_[i].a + bin]; };
+    uint64_t ones = est(3 * state_id_ + c, 1) + est(ContextLayout::kSign + c, 0);  // sig 1, sign 0
+    const uint64_t n = static_cast<uint64_t>(n_);
+    uint64_t j = 1;  // ones = cost of the bins before AbsGr flag j, all flags < j being 1
+    for (uint64_t m = lo; m <= hi; ++m) {
+      const uint64_t last = m <= n ? m : n + 1;  // flags 1 .. last-1 are 1
+      for (; j < last; ++j) ones += est(ContextLayout::kAbsGr + 2 * static_cast<uint32_t>(j - 1), 1);
+      if (m <= n) {
+        out[m - lo] = ones + est(ContextLayout::kAbsGr + 2 * static_cast<uint32_t>(m - 1), 0);
+        continue;
+      }
+      const uint64_t rem1 = m - n;  // rem + 1 (spec 6)
+      const int p = 63 - __builtin_clzll(rem1);
+      const uint32_t prefix = static_cast<uint32_t>(27 + 2 * n_);
+      uint64_t r = ones + (static_cast<uint64_t>(p) << 15);
+      for (int i = 0; i < p; ++i) r += est(prefix + static_cast<uint32_t>(i), 1);
+      out[m - lo] = r + est(prefix + static_cast<uint32_t>(p), 0);
+    }
+  }
+
   // Codes `level` into the contexts with state id `state_id`, using the
   // current neighbour (which is not changed).
   void code(int64_t level, uint32_t state_id) {

@@ -62,9 +62,11 @@ bool quantize_rdoq(const float* w, const ScanGeometry& geom, int qp, int qp_dens
         double best_cost = ds * a * a + static_cast<double>(est.rate(0));
         const int64_t hi = static_cast<int64_t>(ra);
         const int64_t lo = hi - 1 > 1 ? hi - 1 : 1;
+        uint64_t rates[2];
+        if (lo <= hi) est.positive_rates(static_cast<uint64_t>(lo), static_cast<uint64_t>(hi), rates);
         for (int64_t q = lo; q <= hi; ++q) {
           const double d = a - static_cast<double>(q);
-          const double cost = ds * d * d + static_cast<double>(est.rate(q));
+          const double cost = ds * d * d + static_cast<double>(rates[q - lo]);
           if (cost < best_cost) {
             best = q;
             best_cost = cost;
