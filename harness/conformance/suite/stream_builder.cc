@@ -8,6 +8,7 @@
 #include "bitio/bit_writer.h"
 #include "cabac/arith_encoder.h"
 #include "cabac/enc_levels.h"
+#include "cabac/init_set_choice.h"
 #include "conformance/suite/spec_model.h"
 #include "hls/enc_units.h"
 
