@@ -21,6 +21,8 @@ Runner add_run(CLI::App& app);
 Runner add_report(CLI::App& app);
 Runner add_compare(CLI::App& app);
 Runner add_merge(CLI::App& app);
+Runner add_evaluate(CLI::App& app);
+Runner add_train(CLI::App& app);
 
 // "nnr: FILE: byte N: what" on stderr; returns the exit code to use.
 int report_error(const std::string& file, const ::nnr::Status& s);

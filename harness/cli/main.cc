@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   add("report", "Write report.md, report.csv and rate-metric curves of a run", nnr::cli::add_report);
   add("compare", "Compare a run against a baseline (nightly regression check)", nnr::cli::add_compare);
   add("merge", "Join the results of several shards of a run", nnr::cli::add_merge);
+  add("evaluate", "Evaluate a use case's model on its task, as a JSON line", nnr::cli::add_evaluate);
+  add("train", "Train an embedded use-case model and write it with a manifest", nnr::cli::add_train);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,239 @@
+// The five libtorch use cases: one class, the task (classification or
+// reconstruction) chosen by the id; data sets loaded once, on first use.
+#include "torch/torch_usecase.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+#include <torch/utils.h>
+
+#include "data/datasets.h"
+#include "metrics/image_quality.h"
+#include "metrics/topk.h"
+#include "models/models.h"
+#include "nnr/io.h"
+#include "torch/state.h"
+
+namespace nnr {
+namespace torchuc {
+
+namespace fs = std::filesystem;
+
+std::string embedded_model_path(const std::string& id) { return data::datasets_dir() + "/models/" + id + "/model.npz"; }
+std::string embedded_manifest_path(const std::string& id) {
+  return data::datasets_dir() + "/models/" + id + "/manifest.json";
+}
+
+int64_t default_limit(const std::string& id) {
+  (void)id;
+  return 0;
+}
+
+Status usecase_arch(const UseCaseOptions& options, models::Arch* out) {
+  models::Arch overrides;
+  if (options.variant == "embedded") {
+    const std::string manifest = embedded_manifest_path(options.id);
+    std::ifstream in(manifest);
+    if (in) {
+      try {
+        const nlohmann::json j = nlohmann::json::parse(in);
+        for (const auto& [k, v] : j.at("arch").items()) overrides[k] = v.get<double>();
+      } catch (const std::exception& e) {
+        return Status(ErrorCode::kInvalidArgument, kNoOffset, manifest + ": bad manifest: " + e.what());
+      }
+    }
+  }
+  for (const auto& [k, v] : options.arch) overrides[k] = v;
+  return models::resolve_arch(options.id, options.variant, overrides, out);
+}
+
+namespace {
+
+bool is_classifier(const std::string& id) { return id == "vgg16" || id == "resnet50" || id == "mobilenetv2" || id == "dcase"; }
+
+class TorchUseCase final : public UseCase {
+ public:
+  TorchUseCase(UseCaseOptions options, models::Arch arch, std::shared_ptr<models::Net> net, std::string weights)
+      : o_(std::move(options)), arch_(std::move(arch)), net_(std::move(net)), weights_(std::move(weights)) {
+    task_ = o_.variant == "embedded" || !o_.data.empty();
+  }
+
+  std::string id() const override { return o_.id; }
+  std::string describe() const override {
+    int64_t n = 0;
+    for (const auto& p : net_->parameters()) n += p.numel();
+    std::string arch;
+    for (const auto& [k, v] : arch_) {
+      std::ostringstream s;
+      s << v;
+      arch += (arch.empty() ? "" : ", ") + k + "=" + s.str();
+    }
+    std::string d = o_.id + " (" + o_.variant + "; " + arch + "; " + std::to_string(n) + " parameters), weights: " + weights_;
+    if (!task_) return d + ", no task (random or task-less weights: no metric is reported)";
+    return d + ", data: " + (loaded_ ? data_.source : (o_.data.empty() ? std::string("embedded") : o_.data)) +
+           (o_.limit > 0 ? ", first " + std::to_string(o_.limit) + " samples" : "");
+  }
+  std::vector<Tensor> parameters() const override { return torchuc::state_tensors(*net_); }
+  Status load_parameters(const std::vector<Tensor>& tensors) override {
+    return torchuc::assign_state(*net_, tensors, "");
+  }
+  bool has_task() const override { return task_; }
+  std::vector<std::string> metric_names() const override {
+    if (!task_) return {};
+    if (!is_classifier(o_.id)) return {"psnr", "ssim"};
+    if (models::arch_int(arch_, "num_classes") > 5) return {"top1", "top5"};
+    return {"top1"};
+  }
+
+  Status evaluate(UseCaseMetrics* out) override {
+    *out = UseCaseMetrics();
+    if (!task_) return Status();
+    if (!loaded_) {
+      Status s = load_data();
+      if (!s.ok()) return s;
+      loaded_ = true;
+    }
+    torch::set_num_threads(std::max(1, o_.threads));
+    torch::InferenceMode inference;
+    net_->eval();
+    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t n = data_.size(), bs = std::max(1, o_.batch_size);
+    const int64_t classes = is_classifier(o_.id) ? models::arch_int(arch_, "num_classes") : 0;
+    metrics::TopKCounter topk(classes, classes > 5 ? std::vector<int64_t>{1, 5} : std::vector<int64_t>{1});
+    double psnr_sum = 0.0, ssim_sum = 0.0;
+    for (int64_t b = 0; b < n; b += bs) {
+      const int64_t cnt = std::min(bs, n - b);
+      torch::Tensor x = torch::empty({cnt, data_.channels, data_.height, data_.width}, torch::kFloat32);
+      data_.batch(b, cnt, x.data_ptr<float>());
+      torch::Tensor y = net_->forward(x).contiguous();
+      if (classes > 0) {
+        if (y.dim() != 2 || y.size(1) != classes)
+          return Status(ErrorCode::kInternal, kNoOffset, "model output is not N x num_classes");
+        topk.add(y.data_ptr<float>(), data_.labels.data() + b, cnt);
+      } else {
+        y = y.clamp(0.0, 1.0).contiguous();
+        const int64_t per = data_.sample_size();
+        for (int64_t i = 0; i < cnt; ++i) {
+          const float* ref = x.data_ptr<float>() + i * per;
+          const float* rec = y.data_ptr<float>() + i * per;
+          psnr_sum += std::min(100.0, metrics::psnr(ref, rec, per));
+          ssim_sum += metrics::ssim(ref, rec, data_.channels, data_.height, data_.width);
+        }
+      }
+    }
+    out->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out->samples = n;
+    if (classes > 0) {
+      out->values["top1"] = topk.percent(0);
+      if (classes > 5) out->values["top5"] = topk.percent(1);
+    } else {
+      out->values["psnr"] = psnr_sum / static_cast<double>(n);
+      out->values["ssim"] = ssim_sum / static_cast<double>(n);
+    }
+    return Status();
+  }
+
+ private:
+  Status load_data() {
+    const int64_t limit = o_.limit > 0 ? o_.limit : (o_.data.empty() ? default_limit(o_.id) : 0);
+    Status s;
+    if (o_.id == "dcase") {
+      data::LogMelOptions lm;
+      lm.n_mels = models::arch_int(arch_, "n_mels");
+      lm.frames = models::arch_int(arch_, "frames");
+      std::string dir = o_.data;
+      if (dir.empty()) s = data::spoken_digits("test", &dir);
+      if (s.ok()) s = data::load_wav_folder(dir, lm, limit, &data_);
+    } else if (o_.id == "uc12b") {
+      std::vector<std::string> files;
+      s = o_.data.empty() ? data::embedded_photos("test", &files) : data::list_images(o_.data, &files);
+      const int64_t patch = models::arch_int(arch_, "patch_size");
+      if (s.ok()) s = data::load_image_patches(files, patch, patch, limit, &data_);
+    } else {
+      const int64_t size = models::arch_int(arch_, "input_size");
+      const std::string dir = o_.data.empty() ? data::fashion_mnist_dir() : o_.data;
+      if (data::is_idx_folder(dir, "t10k") || o_.data.empty())
+        s = data::load_idx(dir, "t10k", size, 3, limit, &data_);
+      else
+        s = data::load_image_classes(dir, models::arch_int(arch_, "resize"), size, limit, &data_);
+    }
+    if (!s.ok()) return s;
+    if (data_.size() == 0) return Status(ErrorCode::kInvalidArgument, kNoOffset, data_.source + ": no samples");
+    if (is_classifier(o_.id)) {
+      const int64_t classes = models::arch_int(arch_, "num_classes");
+      if (static_cast<int64_t>(data_.classes.size()) > classes)
+        return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                      data_.source + ": " + std::to_string(data_.classes.size()) + " classes, but the model has " +
+                          std::to_string(classes) + " outputs (set num_classes)");
+    }
+    return Status();
+  }
+
+  UseCaseOptions o_;
+  models::Arch arch_;
+  std::shared_ptr<models::Net> net_;
+  std::string weights_;
+  bool task_ = false;
+  bool loaded_ = false;
+  data::SampleSet data_;
+};
+
+// Reads named tensors from a state dict / .npz (torch-free reader) or, failing
+// that, a TorchScript archive.
+Status read_weights(const std::string& path, std::vector<Tensor>* out) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return Status(ErrorCode::kIo, kNoOffset, path + ": no such model file");
+  LoadedModel m;
+  Status s = load_model(path, &m);
+  if (s.ok()) {
+    *out = std::move(m.tensors);
+    return Status();
+  }
+  Status js = load_torchscript(path, out);
+  if (js.ok()) return js;
+  return Status(s.code(), s.byte_offset(),
+                s.describe(path) + " (and not TorchScript either: " + js.message() + ")");
+}
+
+}  // namespace
+}  // namespace torchuc
+
+Status make_torch_usecase(const UseCaseOptions& options, std::unique_ptr<UseCase>* out) {
+  models::Arch arch;
+  Status s = torchuc::usecase_arch(options, &arch);
+  if (!s.ok()) return s;
+  torch::manual_seed(options.seed);
+  std::shared_ptr<models::Net> net = models::make_net(options.id, arch);
+  std::string weights;
+  std::string path = options.model;
+  if (path.empty() && options.variant == "embedded") {
+    path = torchuc::embedded_model_path(options.id);
+    if (!std::filesystem::is_regular_file(path))
+      return Status(ErrorCode::kIo, kNoOffset,
+                    path + ": the embedded model of '" + options.id + "' is missing (nnr train " + options.id +
+                        " makes it)");
+  }
+  if (path.empty()) {
+    weights = "random (seed " + std::to_string(options.seed) + ")";
+  } else {
+    std::vector<Tensor> tensors;
+    s = torchuc::read_weights(path, &tensors);
+    if (!s.ok()) return s;
+    s = torchuc::assign_state(*net, tensors, path);
+    if (!s.ok()) {
+      std::string hint = options.variant == "embedded" && !options.model.empty()
+                             ? " (torchvision's full-size models need --variant full)"
+                             : "";
+      return Status(s.code(), s.byte_offset(), s.message() + hint);
+    }
+    weights = path;
+  }
+  *out = std::make_unique<torchuc::TorchUseCase>(options, arch, net, weights);
+  return Status();
+}
+
+}  // namespace nnr

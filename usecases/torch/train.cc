@@ -1,0 +1,203 @@
+// `nnr train`: the recipes that make the embedded models. Each is fixed
+// (data, augmentation, optimiser, schedule, seed, threads) and recorded in the
+// manifest written beside the model.
+#include "nnr/train.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/optim/adam.h>
+#include <torch/utils.h>
+#include <torch/version.h>
+
+#include "data/datasets.h"
+#include "models/models.h"
+#include "nnr/io.h"
+#include "nnr/usecase.h"
+#include "torch/state.h"
+#include "torch/torch_usecase.h"
+
+namespace nnr {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Recipe {
+  int epochs;
+  int batch_size;
+  double lr;
+  int64_t smoke_samples;  // the subset the smoke test re-evaluates
+};
+
+Recipe recipe(const std::string& id) {
+  if (id == "vgg16") return {6, 128, 1e-3, 500};
+  if (id == "resnet50") return {6, 128, 2e-3, 500};
+  if (id == "mobilenetv2") return {6, 128, 2e-3, 500};
+  if (id == "dcase") return {40, 32, 1e-3, 200};
+  return {30, 32, 1e-3, 100};  // uc12b
+}
+
+Status load_train_data(const std::string& id, const models::Arch& arch, data::SampleSet* out, std::string* what) {
+  if (id == "dcase") {
+    std::string dir;
+    Status s = data::spoken_digits("train", &dir);
+    if (!s.ok()) return s;
+    data::LogMelOptions lm;
+    lm.n_mels = models::arch_int(arch, "n_mels");
+    lm.frames = models::arch_int(arch, "frames");
+    *what = "spoken digits (espeak-ng), train split: " + dir;
+    return data::load_wav_folder(dir, lm, 0, out);
+  }
+  if (id == "uc12b") {
+    std::vector<std::string> files;
+    Status s = data::embedded_photos("train", &files);
+    if (!s.ok()) return s;
+    const int64_t patch = models::arch_int(arch, "patch_size");
+    *what = "patches (stride " + std::to_string(patch / 2) + ") of " + std::to_string(files.size()) +
+            " photographs from " + data::photos_dir();
+    return data::load_image_patches(files, patch, patch / 2, 0, out);
+  }
+  *what = "Fashion-MNIST train (60000 images) from " + data::fashion_mnist_dir();
+  return data::load_idx(data::fashion_mnist_dir(), "train", models::arch_int(arch, "input_size"), 3, 0, out);
+}
+
+nlohmann::json metrics_json(const UseCaseMetrics& m) {
+  nlohmann::json j;
+  for (const auto& [k, v] : m.values) j[k] = std::round(v * 10000.0) / 10000.0;
+  j["samples"] = m.samples;
+  j["eval_seconds"] = std::round(m.seconds * 100.0) / 100.0;
+  return j;
+}
+
+}  // namespace
+
+Status train_usecase(const TrainOptions& o, TrainReport* report) {
+  UseCaseOptions uo;
+  uo.id = o.id;
+  uo.arch = o.arch;
+  models::Arch arch;
+  // Built-in defaults plus overrides, never the manifest being replaced.
+  Status s = models::resolve_arch(o.id, "embedded", o.arch, &arch);
+  if (!s.ok()) return s;
+  const Recipe r = recipe(o.id);
+  const int epochs = o.epochs > 0 ? o.epochs : r.epochs;
+  const std::string out_dir = o.out_dir.empty() ? data::datasets_dir() + "/models/" + o.id : o.out_dir;
+
+  data::SampleSet train;
+  std::string what;
+  s = load_train_data(o.id, arch, &train, &what);
+  if (!s.ok()) return s;
+
+  torch::set_num_threads(std::max(1, o.threads));
+  torch::manual_seed(o.seed);
+  std::shared_ptr<models::Net> net = models::make_net(o.id, arch);
+  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(r.lr));
+  const bool classify = o.id != "uc12b";
+  const int64_t n = train.size(), bs = r.batch_size;
+  const int64_t steps_per_epoch = (n + bs - 1) / bs, total = steps_per_epoch * epochs;
+  const auto t0 = std::chrono::steady_clock::now();
+  int64_t step = 0;
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    net->train();
+    const torch::Tensor perm = torch::randperm(n, torch::kLong);
+    const int64_t* order = perm.data_ptr<int64_t>();
+    double loss_sum = 0.0;
+    for (int64_t b = 0; b < n; b += bs, ++step) {
+      // Cosine learning-rate decay over all steps.
+      const double lr = r.lr * 0.5 * (1.0 + std::cos(3.14159265358979 * static_cast<double>(step) / total));
+      for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+      const int64_t cnt = std::min(bs, n - b);
+      torch::Tensor x = torch::empty({cnt, train.channels, train.height, train.width});
+      torch::Tensor labels = torch::empty({cnt}, torch::kLong);
+      for (int64_t i = 0; i < cnt; ++i) {
+        const int64_t k = order[b + i];
+        train.batch(k, 1, x.data_ptr<float>() + i * train.sample_size());
+        labels.data_ptr<int64_t>()[i] = train.labels[static_cast<size_t>(k)];
+      }
+      // Augmentation: horizontal flips of images; for spectrograms a random
+      // circular shift in time.
+      if (o.id == "dcase") {
+        const int64_t shift = torch::randint(-10, 11, {1}).item<int64_t>();
+        x = torch::roll(x, {shift}, {3});
+      } else {
+        const torch::Tensor flip = torch::rand({cnt}) < 0.5;
+        x = torch::where(flip.view({cnt, 1, 1, 1}), x.flip({3}), x);
+      }
+      opt.zero_grad();
+      const torch::Tensor y = net->forward(x);
+      const torch::Tensor loss = classify ? torch::nn::functional::cross_entropy(y, labels)
+                                          : torch::nn::functional::mse_loss(y, x);
+      loss.backward();
+      opt.step();
+      loss_sum += loss.item<double>() * static_cast<double>(cnt);
+    }
+    if (o.verbose)
+      std::fprintf(stderr, "nnr train %s: epoch %d/%d loss %.4f (%.0f s)\n", o.id.c_str(), epoch + 1, epochs,
+                   loss_sum / static_cast<double>(n),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) return Status(ErrorCode::kIo, kNoOffset, out_dir + ": " + ec.message());
+  const std::string model_file = out_dir + "/model.npz";
+  s = write_npz(model_file, torchuc::state_tensors(*net));
+  if (!s.ok()) return s;
+
+  // Evaluate exactly as `nnr evaluate` will: through the use case, from the file.
+  UseCaseOptions eo;
+  eo.id = o.id;
+  eo.model = model_file;
+  eo.arch = arch;
+  eo.threads = std::max(1, o.threads);
+  std::unique_ptr<UseCase> uc;
+  s = make_usecase(eo, &uc);
+  if (!s.ok()) return s;
+  UseCaseMetrics full, smoke;
+  s = uc->evaluate(&full);
+  if (!s.ok()) return s;
+  eo.limit = r.smoke_samples;
+  s = make_usecase(eo, &uc);
+  if (s.ok()) s = uc->evaluate(&smoke);
+  if (!s.ok()) return s;
+
+  int64_t params = 0;
+  for (const auto& p : net->parameters()) params += p.numel();
+  nlohmann::json m;
+  m["usecase"] = o.id;
+  m["model_file"] = "model.npz";
+  m["arch"] = arch;
+  m["parameters"] = params;
+  m["data"] = {{"train", what}, {"test", uc->describe()}};
+  m["recipe"] = {{"optimizer", "Adam"}, {"lr", r.lr}, {"schedule", "cosine decay per step"},
+                 {"batch_size", r.batch_size}, {"epochs", epochs},
+                 {"augmentation", o.id == "dcase" ? "random circular time shift of up to 10 frames"
+                                                  : "random horizontal flip"},
+                 {"loss", classify ? "cross entropy" : "mean squared error"}};
+  m["seed"] = o.seed;
+  m["threads"] = o.threads;
+  m["train_seconds"] = std::round(train_seconds * 10.0) / 10.0;
+  m["metrics"] = metrics_json(full);
+  m["smoke"] = {{"limit", r.smoke_samples}, {"metrics", metrics_json(smoke)}};
+  m["libtorch"] = TORCH_VERSION;
+  m["reproducibility"] =
+      "deterministic for a given libtorch build, thread count and CPU; other machines may differ in the last bits";
+  const std::string text = m.dump(2) + "\n";
+  const std::string manifest_file = out_dir + "/manifest.json";
+  s = write_file_atomic(manifest_file, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  if (!s.ok()) return s;
+
+  report->model_file = model_file;
+  report->manifest_file = manifest_file;
+  report->train_seconds = train_seconds;
+  report->metrics = full.values;
+  return Status();
+}
+
+}  // namespace nnr
