@@ -11,12 +11,17 @@ packages=(
   libbz2-dev libzip-dev libeigen3-dev
   clang libclang-rt-14-dev
 )
-# Extra groups, selected by NNR_SETUP_EXTRAS (space separated), e.g. "torch".
-for extra in ${NNR_SETUP_EXTRAS:-}; do
+# Extra groups, selected by NNR_SETUP_EXTRAS (space separated); by default
+# "torch data" (the use cases and their embedded data); NNR_SETUP_EXTRAS=""
+# installs the core only.
+#   torch: libtorch, OpenBLAS (libtorch's BLAS; the reference BLAS makes
+#          fully-connected layers several times slower), OpenCV, libsndfile
+#   data:  Fashion-MNIST, espeak-ng (spoken digits), opencv-doc (photographs)
+for extra in ${NNR_SETUP_EXTRAS-torch data}; do
   case "$extra" in
-    torch) packages+=(libtorch-dev libopenblas0-openmp libopencv-dev libsndfile1-dev) ;;
+    torch) packages+=(libtorch-dev libopenblas0-openmp libopencv-dev libsndfile1-dev zlib1g-dev) ;;
     report) packages+=(gnuplot-nox) ;;
-    data) packages+=(espeak-ng sox dataset-fashion-mnist) ;;
+    data) packages+=(espeak-ng sox dataset-fashion-mnist opencv-doc) ;;
     # What NNCodec needs to run under scripts/decoders/nncodec.py (NNCodec itself is not packaged).
     nncodec) packages+=(python3-numpy python3-torch python3-pybind11 python3-dev) ;;
     *) echo "setup.sh: unknown extra '$extra'" >&2; exit 2 ;;
@@ -28,13 +33,23 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "installed" ]] || missing+=("$p")
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
-fi
 
-echo "setup.sh: installing ${missing[*]}"
 sudo=()
 if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -q
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} > 0)); then
+  echo "setup.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# libtorch links libblas.so.3 / liblapack.so.3: make them OpenBLAS if present.
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+for lib in libblas liblapack; do
+  alt="$lib.so.3-$arch"
+  target="/usr/lib/$arch/openblas-openmp/$lib.so.3"
+  if [[ -e "$target" ]] && [[ "$(update-alternatives --query "$alt" 2>/dev/null | sed -n 's/^Value: //p')" != "$target" ]]; then
+    echo "setup.sh: $alt -> $target"
+    "${sudo[@]}" update-alternatives --set "$alt" "$target"
+  fi
+done

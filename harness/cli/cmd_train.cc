@@ -22,6 +22,8 @@ Runner add_train(CLI::App& app) {
   app.add_option("-o,--output", o->t.out_dir, "output folder (default: datasets/models/USECASE)");
   app.add_option("--epochs", o->t.epochs, "epochs (default: the recipe's)")->check(CLI::NonNegativeNumber);
   app.add_option("--seed", o->t.seed, "random seed");
+  app.add_option("--train-limit", o->t.train_limit, "train on the first N samples only (quick trials)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--threads", o->t.threads, "intra-op threads (fixed for reproducibility)")->check(CLI::PositiveNumber);
   app.add_option("--arch", o->arch, "architecture option KEY=VALUE");
   app.add_flag("-q,--quiet", o->quiet, "no progress output");

@@ -1,5 +1,6 @@
 #include "torch/state.h"
 
+#include <cstring>
 #include <functional>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,7 +50,8 @@ Status assign_state(torch::nn::Module& m, const std::vector<Tensor>& tensors, co
   for (const auto& t : tensors) by_name[t.name] = &t;
   std::unordered_set<std::string> used;
   Status bad;
-  std::vector<std::pair<torch::Tensor*, const Tensor*>> copies;
+  // Tensor handles share storage with the module's (the dicts visited are copies).
+  std::vector<std::pair<torch::Tensor, const Tensor*>> copies;
   visit_state(m, "", [&](const std::string& name, torch::Tensor& t) {
     if (!is_float(t) || !bad.ok()) return;
     auto it = by_name.find(name);
@@ -67,7 +69,7 @@ Status assign_state(torch::nn::Module& m, const std::vector<Tensor>& tensors, co
       return;
     }
     used.insert(name);
-    copies.emplace_back(&t, &src);
+    copies.emplace_back(t, &src);
   });
   if (!bad.ok()) return bad;
   for (const auto& t : tensors)
@@ -76,9 +78,9 @@ Status assign_state(torch::nn::Module& m, const std::vector<Tensor>& tensors, co
                     from + "unexpected parameter '" + t.name + "' (not in the model; wrong architecture or options?)");
   torch::NoGradGuard no_grad;
   for (auto& [dst, src] : copies) {
-    const torch::Tensor s =
-        torch::from_blob(const_cast<float*>(src->f32.data()), dst->sizes(), torch::kFloat32);
-    dst->copy_(s);
+    if (!dst.is_contiguous())
+      return Status(ErrorCode::kInternal, kNoOffset, "parameter '" + src->name + "' is not contiguous in the model");
+    std::memcpy(dst.data_ptr<float>(), src->f32.data(), src->f32.size() * sizeof(float));
   }
   return Status();
 }

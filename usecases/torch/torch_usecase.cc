@@ -195,8 +195,7 @@ Status read_weights(const std::string& path, std::vector<Tensor>* out) {
   }
   Status js = load_torchscript(path, out);
   if (js.ok()) return js;
-  return Status(s.code(), s.byte_offset(),
-                s.describe(path) + " (and not TorchScript either: " + js.message() + ")");
+  return Status(s.code(), s.byte_offset(), s.message() + " (and not TorchScript either: " + js.message() + ")");
 }
 
 }  // namespace

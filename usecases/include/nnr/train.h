@@ -16,6 +16,7 @@ struct TrainOptions {
   std::string id;                     // vgg16, resnet50, mobilenetv2, dcase, uc12b
   std::string out_dir;                // empty: datasets/models/<id>
   int epochs = 0;                     // 0: the recipe's
+  int64_t train_limit = 0;            // train on the first N samples only (0: all; for quick trials)
   uint64_t seed = 1;
   int threads = 2;
   std::map<std::string, double> arch; // overrides of the embedded architecture
