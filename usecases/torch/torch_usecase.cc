@@ -224,8 +224,10 @@ Status make_torch_usecase(const UseCaseOptions& options, std::unique_ptr<UseCase
     if (!s.ok()) return s;
     s = torchuc::assign_state(*net, tensors, path);
     if (!s.ok()) {
-      std::string hint = options.variant == "embedded" && !options.model.empty()
-                             ? " (torchvision's full-size models need --variant full)"
+      const bool torchvision = options.id == "vgg16" || options.id == "resnet50" || options.id == "mobilenetv2";
+      std::string hint = torchvision && options.variant == "embedded" && !options.model.empty()
+                             ? " (torchvision's full-size models need variant \"full\"; other models load as use case "
+                               "\"generic\")"
                              : "";
       return Status(s.code(), s.byte_offset(), s.message() + hint);
     }
