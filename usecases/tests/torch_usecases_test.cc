@@ -170,6 +170,24 @@ TEST(Loading, MissingMisShapedAndUnexpectedTensorsAreNamed) {
   EXPECT_NE(s.message().find("/nonexistent/model.pt"), std::string::npos);
 }
 
+TEST(Loading, TorchvisionSizedModelWithoutVariantUsesTheFullArchitecture) {
+  std::unique_ptr<UseCase> src;
+  ASSERT_TRUE(make_usecase(full("mobilenetv2"), &src).ok());
+  const std::string path = write_params(src->parameters(), "mnv2_full");
+  UseCaseOptions o;
+  o.id = "mobilenetv2";
+  o.model = path;  // variant stays "embedded", as in a run file naming only the model
+  o.threads = 1;
+  std::unique_ptr<UseCase> uc;
+  const Status s = make_usecase(o, &uc);
+  ASSERT_TRUE(s.ok()) << s.describe();
+  int64_t n = 0;
+  for (const auto& t : uc->parameters())
+    if (t.name.find("running_") == std::string::npos) n += t.numel();
+  EXPECT_EQ(n, 3504872);
+  fs::remove(path);
+}
+
 TEST(Loading, TorchScriptArchive) {
   std::unique_ptr<UseCase> src;
   UseCaseOptions o = small("uc12b");

@@ -223,14 +223,25 @@ Status make_torch_usecase(const UseCaseOptions& options, std::unique_ptr<UseCase
     s = torchuc::read_weights(path, &tensors);
     if (!s.ok()) return s;
     s = torchuc::assign_state(*net, tensors, path);
-    if (!s.ok()) {
-      const bool torchvision = options.id == "vgg16" || options.id == "resnet50" || options.id == "mobilenetv2";
-      std::string hint = torchvision && options.variant == "embedded" && !options.model.empty()
-                             ? " (torchvision's full-size models need variant \"full\"; other models load as use case "
-                               "\"generic\")"
-                             : "";
-      return Status(s.code(), s.byte_offset(), s.message() + hint);
+    const bool torchvision = options.id == "vgg16" || options.id == "resnet50" || options.id == "mobilenetv2";
+    if (!s.ok() && torchvision && options.variant == "embedded" && !options.model.empty()) {
+      // A user's model that does not fit the reduced architecture is most
+      // likely torchvision's own: try the true-size one before giving up.
+      models::Arch full_arch;
+      if (models::resolve_arch(options.id, "full", options.arch, &full_arch).ok()) {
+        std::shared_ptr<models::Net> full_net = models::make_net(options.id, full_arch);
+        if (torchuc::assign_state(*full_net, tensors, path).ok()) {
+          s = Status();
+          arch = full_arch;
+          net = full_net;
+        }
+      }
+      if (!s.ok())
+        return Status(s.code(), s.byte_offset(),
+                      s.message() + " (neither the embedded nor the full-size " + options.id +
+                          " architecture fits; other models load as use case \"generic\")");
     }
+    if (!s.ok()) return s;
     weights = path;
   }
   *out = std::make_unique<torchuc::TorchUseCase>(options, arch, net, weights);
