@@ -6,6 +6,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${NNR_JOBS:-$(nproc)}
+# Tests run side by side: idle OpenMP threads (libtorch, OpenBLAS) should sleep, not spin.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 "$root/scripts/build.sh"
 echo "== tests (Release)"
