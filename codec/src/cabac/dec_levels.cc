@@ -35,8 +35,9 @@ constexpr int64_t kOverreadCheckInterval = 4096;
               "decoded level " + std::to_string(v) + " is outside the int32 range");
 }
 
-// Magnitude |k| >= 1 after sig = 1 and the sign (spec 6).
-inline int64_t decode_magnitude(ArithDecoder& dec, ContextModel* gr, ContextModel* prefix, int n) {
+// Magnitude |k| >= 1 after sig = 1 and the sign (spec 6). Always inlined so
+// the caller's local decoder copy stays in registers.
+__attribute__((always_inline)) inline int64_t decode_magnitude(ArithDecoder& dec, ContextModel* gr, ContextModel* prefix, int n) {
   int j = 0;
   while (j < n && dec.decode_bin(gr[2 * j])) ++j;
   if (j < n) return 1 + j;
@@ -52,7 +53,7 @@ inline int64_t decode_magnitude(ArithDecoder& dec, ContextModel* gr, ContextMode
 }
 
 template <bool kDq, bool kFloat>
-void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry& g,
+void decode_span(ArithDecoder& dec_io, ContextModel* ctx, int n, const ScanGeometry& g,
                  int64_t row_begin, int64_t row_end, uint32_t& state_io, const LevelSink& sink,
                  RowMark* marks, TensorContexts& tc) {
   int32_t* const levels = sink.levels;
@@ -69,8 +70,12 @@ void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry
   ContextModel* const prefix = ctx + 27 + 2 * n;
   uint32_t state = state_io;
   uint32_t c = 0;  // class of the previous level: 0 zero, 1 negative, 2 positive
+  // A local copy whose address never escapes lives in registers; through the
+  // reference its fields would be reloaded and stored around every level
+  // store (int32_t levels may alias its uint32_t fields).
+  ArithDecoder dec = dec_io;
 
-  auto element = [&](int64_t pos) {
+  auto element = [&](int64_t pos) __attribute__((always_inline)) {
     if (!dec.decode_bin(ctx[(kDq ? 3 * state : 0) + c])) {
       store(pos, 0);
       c = 0;
@@ -97,6 +102,7 @@ void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry
     }
   };
 
+  try {
   if (!g.block) {
     const int64_t total = g.numel();
     // A valid segment is never read past its end; checking now and then
@@ -107,6 +113,7 @@ void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry
       for (int64_t pos = start; pos < end; ++pos) element(pos);
     }
     state_io = state;
+    dec_io = dec;
     return;
   }
 
@@ -127,7 +134,12 @@ void decode_span(ArithDecoder& dec, ContextModel* ctx, int n, const ScanGeometry
       }
     }
   }
+  } catch (...) {
+    dec_io = dec;  // error offsets are taken from the decoder's position
+    throw;
+  }
   state_io = state;
+  dec_io = dec;
 }
 
 }  // namespace
