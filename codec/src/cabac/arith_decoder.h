@@ -21,9 +21,7 @@ class ArithDecoder {
   ArithDecoder(const uint8_t* data, size_t size) { init(data, size); }
 
   void init(const uint8_t* data, size_t size) {
-    data_ = data;
-    size_ = size;
-    idx_ = 0;
+    set_segment(data, size, 0);
     range_ = 510;
     value_ = (next_byte() << 8);
     value_ |= next_byte();
@@ -32,12 +30,10 @@ class ArithDecoder {
 
   // Starts at shift count P with window value D (an entry point, spec 5.5).
   void init_at(const uint8_t* data, size_t size, uint64_t p, uint32_t d) {
-    data_ = data;
-    size_ = size;
-    idx_ = static_cast<size_t>(2 + (p >> 3));
+    set_segment(data, size, static_cast<size_t>(2 + (p >> 3)));
     bits_needed_ = static_cast<int>(p & 7) - 8;
     const size_t look = static_cast<size_t>(1 + (p >> 3));
-    const uint32_t la = look < size_ ? data_[look] : 0u;
+    const uint32_t la = look < size ? data[look] : 0u;
     value_ = (d << 7) + ((la << (p & 7)) & 127u);
     range_ = 256;
   }
@@ -47,9 +43,8 @@ class ArithDecoder {
   uint32_t decode_bin(ContextModel& ctx) {
     const int p = ctx.p();
     const uint32_t mps = static_cast<uint32_t>(~p) >> 31;
-    const int q = p >> 7;
-    const uint32_t rho = static_cast<uint32_t>(q < 0 ? -q : q);
-    const uint32_t rlps = kRlps[(range_ >> 5) & 7][rho];
+    // Indexed by p >> 7 directly (mirrored table): no |.| on the way to rLPS.
+    const uint32_t rlps = kRlpsSigned.r[(range_ >> 5) & 7][(p >> 7) & 63];
     const uint32_t rmps = range_ - rlps;
     const uint32_t scaled = rmps << 7;
     const uint32_t lps = value_ >= scaled ? 1u : 0u;
@@ -125,23 +120,47 @@ class ArithDecoder {
   void range_reset() { range_ = 256; }
 
   // Shift count P since the start of the segment (spec 5.4).
-  uint64_t shift_count() const { return 8 * (uint64_t(idx_) - 2) + uint64_t(bits_needed_ + 8); }
+  uint64_t shift_count() const { return 8 * (uint64_t(bytes_consumed()) - 2) + uint64_t(bits_needed_ + 8); }
   uint32_t window() const { return value_ >> 7; }
   uint32_t range() const { return range_; }
   // Bytes of the segment the decoder has taken in (2 + floor(P/8) in a valid stream).
-  size_t bytes_consumed() const { return idx_; }
-  bool overread() const { return idx_ > size_; }
+  size_t bytes_consumed() const { return static_cast<size_t>(cur_ - data_) + over_; }
+  bool overread() const { return over_ != 0; }
 
  private:
-  uint32_t next_byte() {
-    const uint32_t b = idx_ < size_ ? data_[idx_] : 0u;
-    ++idx_;
-    return b;
+  // Position idx: cur_ = data + min(idx, size), over_ = the rest (zero bytes
+  // shifted in past the end). The hot path only touches cur_ and end_.
+  void set_segment(const uint8_t* data, size_t size, size_t idx) {
+    data_ = data;
+    end_ = data + size;
+    cur_ = data + (idx < size ? idx : size);
+    over_ = idx < size ? 0 : idx - size;
   }
 
+  uint32_t next_byte() {
+    if (__builtin_expect(cur_ < end_, 1)) return *cur_++;
+    ++over_;
+    return 0u;
+  }
+
+  // 64 entries per range quarter, indexed by (p >> 7) & 63: rLPS of rho = |p >> 7|.
+  struct RlpsSigned {
+    uint8_t r[8][64];
+    RlpsSigned() {
+      for (int q = 0; q < 8; ++q) {
+        for (int i = 0; i < 64; ++i) {
+          const int rho = i < 32 ? i : 64 - i;  // p >> 7 = i or i - 64
+          r[q][i] = kRlps[q][rho < 32 ? rho : 31];
+        }
+      }
+    }
+  };
+  static inline const RlpsSigned kRlpsSigned{};
+
   const uint8_t* data_ = nullptr;
-  size_t size_ = 0;
-  size_t idx_ = 0;
+  const uint8_t* cur_ = nullptr;
+  const uint8_t* end_ = nullptr;
+  size_t over_ = 0;
   uint32_t value_ = 0;
   uint32_t range_ = 510;
   int bits_needed_ = -8;
