@@ -1,5 +1,8 @@
 // nnr: the NNR codec, conformance and benchmarking tool.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -16,6 +19,14 @@ int report_error(const std::string& file, const Status& s) {
 }  // namespace nnr::cli
 
 int main(int argc, char** argv) {
+  // Idle OpenMP threads of libtorch spin by default; on a shared machine (CI,
+  // parallel jobs, a run beside a build) that makes evaluation many times
+  // slower. The runtime reads the policy before main, so set it and start
+  // again, once, unless the user chose a policy.
+  if (!std::getenv("OMP_WAIT_POLICY")) {
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
+  }
   CLI::App app{"nnr - MPEG NNR (ISO/IEC 15938-17) codec, conformance and benchmarking"};
   app.set_version_flag("--version", std::string("nnr ") + nnr::version_string());
   app.require_subcommand(1);
