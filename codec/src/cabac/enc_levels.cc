@@ -75,7 +75,12 @@ struct RlpsByState {
   uint8_t r[8][64];
   RlpsByState() : r{} {
     for (int q = 0; q < 8; ++q)
-      for (int i = 0; i < 64; ++i) r[q][i] = kRlps[q][i < 32 ? 32 - i : i - 32];
+      for (int i = 0; i < 64; ++i) {
+        // i = 0 (p >> 7 = -32) is unreachable (|p| <= 3891, spec 8.1); keep
+        // the index inside the table anyway.
+        const int rho = i < 32 ? 32 - i : i - 32;
+        r[q][i] = kRlps[q][rho < 32 ? rho : 31];
+      }
   }
 };
 const RlpsByState kRlpsByState;
