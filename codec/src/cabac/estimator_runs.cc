@@ -43,7 +43,11 @@ struct RunTables {
         r.next_a = kEstimatorSteps.next_a[sa - 4];
         r.next_b = kEstimatorSteps.next_b[sb - 4];
         for (uint32_t bin = 0; bin < 2; ++bin) {
-          auto sums = [&](int d) -> const uint32_t* { return d > 0 ? s[stride_index(d)][bin] : nullptr; };
+          // A stride without a table (and 0) gives no prefix sums: nullptr.
+          auto sums = [&](int d) -> const uint32_t* {
+            const int i = d > 0 ? stride_index(d) : -1;
+            return i >= 0 ? s[i][bin] : nullptr;
+          };
           r.sums_both[bin] = sums(16 * r.da + r.db);
           r.sums_a[bin] = sums(16 * r.da);
           r.sums_b[bin] = sums(r.db);
