@@ -37,15 +37,8 @@ Runner add_compare(CLI::App& app) {
     co.time_ratio = o->time_ratio;
     co.check_times = !o->no_times;
     co.allow_missing = o->allow_missing;
-    for (const auto& t : o->tolerances) {
-      const size_t eq = t.find('=');
-      char* end = nullptr;
-      const double v = eq == std::string::npos ? 0 : std::strtod(t.c_str() + eq + 1, &end);
-      if (eq == std::string::npos || !end || *end || v < 0)
-        return report_error("", Status(ErrorCode::kInvalidArgument, kNoOffset,
-                                       "--tolerance '" + t + "': expected METRIC=VALUE, e.g. top1=0.2"));
-      co.metric_tolerance[t.substr(0, eq)] = v;
-    }
+    const Status tol = parse_tolerances(o->tolerances, &co.metric_tolerance);
+    if (!tol.ok()) return report_error("", tol);
     int code = 0;
     if (have_base) {
       st = read_results(baseline_file, &base);

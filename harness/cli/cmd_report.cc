@@ -24,15 +24,8 @@ Runner add_report(CLI::App& app) {
     if (!st.ok()) return report_error("", st);
     ReportOptions ro = report_options_of(results);
     if (!o->reference.empty()) ro.bd_reference = o->reference;
-    for (const auto& t : o->tolerances) {
-      const size_t eq = t.find('=');
-      char* end = nullptr;
-      const double v = eq == std::string::npos ? 0 : std::strtod(t.c_str() + eq + 1, &end);
-      if (eq == std::string::npos || !end || *end || v < 0)
-        return report_error("", Status(ErrorCode::kInvalidArgument, kNoOffset,
-                                       "--tolerance '" + t + "': expected METRIC=VALUE, e.g. top1=0.5"));
-      ro.transparent_tolerance[t.substr(0, eq)] = v;
-    }
+    const Status tol = parse_tolerances(o->tolerances, &ro.transparent_tolerance);
+    if (!tol.ok()) return report_error("", tol);
     std::string dir = o->output;
     if (dir.empty())
       dir = std::filesystem::is_directory(o->run) ? o->run : std::filesystem::path(o->run).parent_path().string();

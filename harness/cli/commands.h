@@ -4,6 +4,9 @@
 #define NNR_HARNESS_CLI_COMMANDS_H
 
 #include <functional>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -26,6 +29,9 @@ Runner add_train(CLI::App& app);
 
 // "nnr: FILE: byte N: what" on stderr; returns the exit code to use.
 int report_error(const std::string& file, const ::nnr::Status& s);
+
+// Applies "--tolerance METRIC=VALUE" options (VALUE >= 0) to `out`.
+::nnr::Status parse_tolerances(const std::vector<std::string>& options, std::map<std::string, double>* out);
 
 }  // namespace nnr::cli
 

@@ -16,6 +16,19 @@ int report_error(const std::string& file, const Status& s) {
   return s.code() == ErrorCode::kInvalidArgument ? 2 : 1;
 }
 
+Status parse_tolerances(const std::vector<std::string>& options, std::map<std::string, double>* out) {
+  for (const auto& t : options) {
+    const size_t eq = t.find('=');
+    char* end = nullptr;
+    const double v = eq == std::string::npos ? 0 : std::strtod(t.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || !end || *end || v < 0)
+      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                    "--tolerance '" + t + "': expected METRIC=VALUE with VALUE >= 0, e.g. top1=0.5");
+    (*out)[t.substr(0, eq)] = v;
+  }
+  return Status();
+}
+
 }  // namespace nnr::cli
 
 int main(int argc, char** argv) {
