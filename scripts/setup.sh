@@ -15,11 +15,12 @@ packages=(
 # "torch data" (the use cases and their embedded data); NNR_SETUP_EXTRAS=""
 # installs the core only.
 #   torch: libtorch, OpenBLAS (libtorch's BLAS; the reference BLAS makes
-#          fully-connected layers several times slower), OpenCV, libsndfile
+#          fully-connected layers several times slower), OpenCV, libsndfile,
+#          and Python's torchvision (checks our networks against torchvision's)
 #   data:  Fashion-MNIST, espeak-ng (spoken digits), opencv-doc (photographs)
 for extra in ${NNR_SETUP_EXTRAS-torch data}; do
   case "$extra" in
-    torch) packages+=(libtorch-dev libopenblas0-openmp libopencv-dev libsndfile1-dev zlib1g-dev) ;;
+    torch) packages+=(libtorch-dev libopenblas0-openmp libopencv-dev libsndfile1-dev zlib1g-dev python3-torchvision) ;;
     report) packages+=(gnuplot-nox) ;;
     data) packages+=(espeak-ng sox dataset-fashion-mnist opencv-doc) ;;
     # What NNCodec needs to run under scripts/decoders/nncodec.py (NNCodec itself is not packaged).

@@ -9,12 +9,13 @@
 
 namespace nnr::cli {
 
-Status parse_arch_options(const std::vector<std::string>& items, std::map<std::string, double>* out);
+Status parse_number_options(const std::string& flag, const std::vector<std::string>& items,
+                            std::map<std::string, double>* out);
 
 Runner add_train(CLI::App& app) {
   struct Opts {
     TrainOptions t;
-    std::vector<std::string> arch;
+    std::vector<std::string> arch, recipe;
     bool quiet = false;
   };
   auto o = std::make_shared<Opts>();
@@ -26,9 +27,12 @@ Runner add_train(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--threads", o->t.threads, "intra-op threads (fixed for reproducibility)")->check(CLI::PositiveNumber);
   app.add_option("--arch", o->arch, "architecture option KEY=VALUE");
+  app.add_option("--recipe", o->recipe,
+                 "recipe option KEY=VALUE (epochs, batch_size, lr, weight_decay, crop_pad), for trials");
   app.add_flag("-q,--quiet", o->quiet, "no progress output");
   return [o]() {
-    Status s = parse_arch_options(o->arch, &o->t.arch);
+    Status s = parse_number_options("--arch", o->arch, &o->t.arch);
+    if (s.ok()) s = parse_number_options("--recipe", o->recipe, &o->t.recipe);
     if (!s.ok()) return report_error("", s);
     o->t.verbose = !o->quiet;
     TrainReport r;

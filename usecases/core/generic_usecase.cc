@@ -43,6 +43,9 @@ class GenericUseCase final : public UseCase {
     *out = UseCaseMetrics();
     return Status();
   }
+  Status infer(const Tensor&, Tensor*) override {
+    return Status(ErrorCode::kInvalidArgument, -1, "use case 'generic' has no network to run");
+  }
 
  private:
   std::string path_;

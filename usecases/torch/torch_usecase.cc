@@ -89,6 +89,31 @@ class TorchUseCase final : public UseCase {
     return {"top1"};
   }
 
+  Status infer(const Tensor& input, Tensor* output) override {
+    if (input.dtype != DType::kFloat32 || input.shape.size() != 4 ||
+        static_cast<int64_t>(input.f32.size()) != input.numel())
+      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                    "input '" + input.name + "' must be a float32 N x C x H x W array");
+    torch::set_num_threads(std::max(1, o_.threads));
+    torch::InferenceMode inference;
+    net_->eval();
+    const torch::Tensor x = torch::from_blob(const_cast<float*>(input.f32.data()), input.shape, torch::kFloat32);
+    torch::Tensor y;
+    try {
+      y = net_->forward(x).contiguous();
+    } catch (const c10::Error& e) {
+      // A shape the network cannot take: libtorch's first line says which layer.
+      const std::string what = e.what_without_backtrace();
+      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                    "input '" + input.name + "' does not fit the network: " + what.substr(0, what.find('\n')));
+    }
+    *output = Tensor();
+    output->name = "output";
+    output->shape.assign(y.sizes().begin(), y.sizes().end());
+    output->f32.assign(y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
+    return Status();
+  }
+
   Status evaluate(UseCaseMetrics* out) override {
     *out = UseCaseMetrics();
     if (!task_) return Status();

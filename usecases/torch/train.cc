@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/functional/loss.h>
+#include <torch/nn/functional/padding.h>
 #include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
 #include <torch/utils.h>
 #include <torch/version.h>
 
@@ -31,7 +33,9 @@ struct Recipe {
   int epochs;
   int batch_size;
   double lr;
-  int64_t smoke_samples;  // the subset the smoke test re-evaluates
+  int64_t smoke_samples;      // the subset the smoke test re-evaluates
+  double weight_decay = 0.0;  // > 0: AdamW (decoupled decay), else Adam
+  int crop_pad = 0;           // > 0: random translations of up to this many pixels
 };
 
 Recipe recipe(const std::string& id) {
@@ -40,6 +44,46 @@ Recipe recipe(const std::string& id) {
   if (id == "mobilenetv2") return {8, 128, 2e-3, 500};
   if (id == "dcase") return {12, 32, 3e-3, 200};
   return {30, 32, 1e-3, 100};  // uc12b
+}
+
+Status apply_overrides(const std::map<std::string, double>& over, Recipe* r) {
+  for (const auto& [key, v] : over) {
+    const bool integral = key != "lr" && key != "weight_decay";
+    if (!std::isfinite(v) || v < 0 || (integral && v != std::floor(v)) || v > 1e6)
+      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                    "recipe option '" + key + "' must be a non-negative " + (integral ? "integer" : "number"));
+    if (key == "epochs") r->epochs = static_cast<int>(v);
+    else if (key == "batch_size" && v >= 1) r->batch_size = static_cast<int>(v);
+    else if (key == "lr" && v > 0) r->lr = v;
+    else if (key == "weight_decay") r->weight_decay = v;
+    else if (key == "crop_pad" && v <= 16) r->crop_pad = static_cast<int>(v);
+    else
+      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                    "recipe option '" + key + "' is unknown or out of range "
+                    "(options: epochs, batch_size >= 1, lr > 0, weight_decay, crop_pad <= 16)");
+  }
+  return Status();
+}
+
+// Each image moved by its own random offset in [-pad, pad]^2; borders are
+// replicated, so the background stays background.
+torch::Tensor random_translate(const torch::Tensor& x, int pad) {
+  namespace F = torch::nn::functional;
+  const int64_t n = x.size(0), h = x.size(2), w = x.size(3);
+  const torch::Tensor padded =
+      F::pad(x, F::PadFuncOptions({pad, pad, pad, pad}).mode(torch::kReplicate));
+  const torch::Tensor off = torch::randint(0, 2 * pad + 1, {n, 2}, torch::kLong);
+  const int64_t* o = off.data_ptr<int64_t>();
+  torch::Tensor out = torch::empty_like(x);
+  for (int64_t i = 0; i < n; ++i) out[i].copy_(padded[i].narrow(1, o[2 * i], h).narrow(2, o[2 * i + 1], w));
+  return out;
+}
+
+std::string augmentation_text(const std::string& id, const Recipe& r) {
+  if (id == "dcase") return "random circular time shift of up to 10 frames";
+  std::string a = "random horizontal flip";
+  if (r.crop_pad > 0) a += ", random translation of up to " + std::to_string(r.crop_pad) + " pixels (edges replicated)";
+  return a;
 }
 
 Status load_train_data(const std::string& id, const models::Arch& arch, data::SampleSet* out, std::string* what) {
@@ -90,7 +134,9 @@ Status train_usecase(const TrainOptions& o, TrainReport* report) {
   // Built-in defaults plus overrides, never the manifest being replaced.
   Status s = models::resolve_arch(o.id, "embedded", o.arch, &arch);
   if (!s.ok()) return s;
-  const Recipe r = recipe(o.id);
+  Recipe r = recipe(o.id);
+  s = apply_overrides(o.recipe, &r);
+  if (!s.ok()) return s;
   const int epochs = o.epochs > 0 ? o.epochs : r.epochs;
   const std::string out_dir = o.out_dir.empty() ? data::datasets_dir() + "/models/" + o.id : o.out_dir;
 
@@ -106,7 +152,12 @@ Status train_usecase(const TrainOptions& o, TrainReport* report) {
   torch::set_num_threads(std::max(1, o.threads));
   torch::manual_seed(o.seed);
   std::shared_ptr<models::Net> net = models::make_net(o.id, arch);
-  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(r.lr));
+  std::unique_ptr<torch::optim::Optimizer> opt;
+  if (r.weight_decay > 0)
+    opt = std::make_unique<torch::optim::AdamW>(net->parameters(),
+                                                torch::optim::AdamWOptions(r.lr).weight_decay(r.weight_decay));
+  else
+    opt = std::make_unique<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(r.lr));
   const bool classify = o.id != "uc12b";
   const int64_t n = train.size(), bs = r.batch_size;
   const int64_t steps_per_epoch = (n + bs - 1) / bs, total = steps_per_epoch * epochs;
@@ -120,7 +171,7 @@ Status train_usecase(const TrainOptions& o, TrainReport* report) {
     for (int64_t b = 0; b < n; b += bs, ++step) {
       // Cosine learning-rate decay over all steps.
       const double lr = r.lr * 0.5 * (1.0 + std::cos(3.14159265358979 * static_cast<double>(step) / total));
-      for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+      for (auto& g : opt->param_groups()) g.options().set_lr(lr);
       const int64_t cnt = std::min(bs, n - b);
       torch::Tensor x = torch::empty({cnt, train.channels, train.height, train.width});
       torch::Tensor labels = torch::empty({cnt}, torch::kLong);
@@ -137,13 +188,14 @@ Status train_usecase(const TrainOptions& o, TrainReport* report) {
       } else {
         const torch::Tensor flip = torch::rand({cnt}) < 0.5;
         x = torch::where(flip.view({cnt, 1, 1, 1}), x.flip({3}), x);
+        if (r.crop_pad > 0) x = random_translate(x, r.crop_pad);
       }
-      opt.zero_grad();
+      opt->zero_grad();
       const torch::Tensor y = net->forward(x);
       const torch::Tensor loss = classify ? torch::nn::functional::cross_entropy(y, labels)
                                           : torch::nn::functional::mse_loss(y, x);
       loss.backward();
-      opt.step();
+      opt->step();
       loss_sum += loss.item<double>() * static_cast<double>(cnt);
     }
     if (o.verbose)
@@ -185,11 +237,11 @@ Status train_usecase(const TrainOptions& o, TrainReport* report) {
   m["arch"] = arch;
   m["parameters"] = params;
   m["data"] = {{"train", what}, {"test", test_data_description(o.id)}};
-  m["recipe"] = {{"optimizer", "Adam"}, {"lr", r.lr}, {"schedule", "cosine decay per step"},
-                 {"batch_size", r.batch_size}, {"epochs", epochs},
-                 {"augmentation", o.id == "dcase" ? "random circular time shift of up to 10 frames"
-                                                  : "random horizontal flip"},
+  m["recipe"] = {{"optimizer", r.weight_decay > 0 ? "AdamW" : "Adam"}, {"lr", r.lr},
+                 {"schedule", "cosine decay per step"}, {"batch_size", r.batch_size}, {"epochs", epochs},
+                 {"augmentation", augmentation_text(o.id, r)},
                  {"loss", classify ? "cross entropy" : "mean squared error"}};
+  if (r.weight_decay > 0) m["recipe"]["weight_decay"] = r.weight_decay;
   m["seed"] = o.seed;
   m["threads"] = o.threads;
   m["train_seconds"] = std::round(train_seconds * 10.0) / 10.0;

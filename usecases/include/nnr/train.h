@@ -20,6 +20,7 @@ struct TrainOptions {
   uint64_t seed = 1;
   int threads = 2;
   std::map<std::string, double> arch; // overrides of the embedded architecture
+  std::map<std::string, double> recipe;  // overrides of the recipe: epochs, batch_size, lr, weight_decay, crop_pad
   bool verbose = true;                // progress on stderr
 };
 

@@ -59,6 +59,11 @@ class UseCase {
   // Evaluates the current parameters. The dataset is loaded once per
   // UseCase object and reused across calls.
   virtual Status evaluate(UseCaseMetrics* out) = 0;
+  // Runs the network in inference mode on one batch in its input layout
+  // (N x C x H x W) and returns its raw output (logits, reconstructions), so
+  // that a model can be checked against the framework it came from. An error
+  // for use cases without a network ("generic") or a mis-shaped input.
+  virtual Status infer(const Tensor& input, Tensor* output) = 0;
 };
 
 // Builds a use case. Errors name the missing file or the bad option.
