@@ -35,12 +35,14 @@ constexpr int64_t kOverreadCheckInterval = 4096;
               "decoded level " + std::to_string(v) + " is outside the int32 range");
 }
 
-// Magnitude |k| >= 1 after sig = 1 and the sign (spec 6). Always inlined so
-// the caller's local decoder copy stays in registers.
-__attribute__((always_inline)) inline int64_t decode_magnitude(ArithDecoder& dec, ContextModel* gr, ContextModel* prefix, int n) {
-  int j = 0;
-  while (j < n && dec.decode_bin(gr[2 * j])) ++j;
-  if (j < n) return 1 + j;
+// The Exp-Golomb remainder after N AbsGr flags equal to 1 (spec 6), and
+// |k| = N + 1 + rem. Rare, so kept out of the element loop; the decoder goes
+// in and out by value so the caller's copy can stay in registers.
+struct Remainder {
+  ArithDecoder dec;
+  int64_t mag;
+};
+__attribute__((noinline)) Remainder decode_remainder(ArithDecoder dec, DecContext* prefix, int n) {
   int p = 0;
   while (dec.decode_bin(prefix[p])) {
     if (++p == 32) {
@@ -49,25 +51,65 @@ __attribute__((always_inline)) inline int64_t decode_magnitude(ArithDecoder& dec
     }
   }
   const int64_t rem = (int64_t{1} << p) - 1 + (p ? int64_t{dec.decode_bypass_bins(p)} : 0);
-  return n + 1 + rem;
+  return Remainder{dec, n + 1 + rem};
 }
 
+// The reconstruction level L of magnitude `mag` (DQ: 2|k| - (state & 1)),
+// checked against the int32 range; for magnitudes past the AbsGr flags.
+int32_t checked_level(int64_t mag, uint32_t neg, uint32_t state, bool dq) {
+  const int64_t l = dq ? 2 * mag - (state & 1) : mag;
+  if (neg) {
+    if (l > int64_t{1} << 31) level_out_of_range(-l);
+    return static_cast<int32_t>(-l);
+  }
+  if (l > INT32_MAX) level_out_of_range(l);
+  return static_cast<int32_t>(l);
+}
+
+// Contexts in the decoder's working form, with their block-row start values.
+class SpanContexts {
+ public:
+  explicit SpanContexts(TensorContexts& tc) : tc_(tc), n_(static_cast<size_t>(tc.layout().count())) {
+    if (n_ > kMax) throw Error(ErrorCode::kInvalidArgument, kNoOffset, "cabac_unary_length above 256");
+    const ContextModel* m = tc.data();
+    for (size_t i = 0; i < n_; ++i) {
+      initial_[i] = DecContext::from(kInitContext(m[i]));
+      live_[i] = DecContext::from(m[i]);
+    }
+  }
+  ~SpanContexts() {
+    ContextModel* m = tc_.data();
+    for (size_t i = 0; i < n_; ++i) live_[i].store_to(m[i]);
+  }
+  DecContext* data() { return live_; }
+  void reset() {
+    for (size_t i = 0; i < n_; ++i) live_[i] = initial_[i];
+  }
+
+ private:
+  static ContextModel kInitContext(ContextModel m) {
+    m.reset();
+    return m;
+  }
+  static constexpr size_t kMax = 2 * 256 + 63;  // N <= 256
+  TensorContexts& tc_;
+  size_t n_;
+  DecContext live_[kMax];
+  DecContext initial_[kMax];
+};
+
 template <bool kDq, bool kFloat>
-void decode_span(ArithDecoder& dec_io, ContextModel* ctx, int n, const ScanGeometry& g,
+void decode_span(ArithDecoder& dec_io, TensorContexts& tc, int n, const ScanGeometry& g,
                  int64_t row_begin, int64_t row_end, uint32_t& state_io, const LevelSink& sink,
-                 RowMark* marks, TensorContexts& tc) {
+                 RowMark* marks) {
   int32_t* const levels = sink.levels;
   float* const values = sink.values;
   const float step = sink.step;
-  auto store = [&](int64_t pos, int32_t l) {
-    if (kFloat) {
-      values[pos] = static_cast<float>(l) * step;
-    } else {
-      levels[pos] = l;
-    }
-  };
-  ContextModel* const sign_ctx = ctx + ContextLayout::kSign;
-  ContextModel* const prefix = ctx + 27 + 2 * n;
+  SpanContexts sc(tc);
+  DecContext* const ctx = sc.data();
+  DecContext* const sign_ctx = ctx + ContextLayout::kSign;
+  DecContext* const gr_ctx = ctx + ContextLayout::kAbsGr;
+  DecContext* const prefix = ctx + 27 + 2 * n;
   uint32_t state = state_io;
   uint32_t c = 0;  // class of the previous level: 0 zero, 1 negative, 2 positive
   // A local copy whose address never escapes lives in registers; through the
@@ -76,29 +118,35 @@ void decode_span(ArithDecoder& dec_io, ContextModel* ctx, int n, const ScanGeome
   ArithDecoder dec = dec_io;
 
   auto element = [&](int64_t pos) __attribute__((always_inline)) {
+    int32_t v = 0;
     if (!dec.decode_bin(ctx[(kDq ? 3 * state : 0) + c])) {
-      store(pos, 0);
       c = 0;
       if (kDq) state = kDqNextState[state][0];
-      return;
-    }
-    const uint32_t neg = dec.decode_bin(sign_ctx[c]);
-    const int64_t mag = decode_magnitude(dec, ctx + ContextLayout::kAbsGr + neg, prefix, n);
-    int64_t l;
-    if (kDq) {
-      l = 2 * mag - (state & 1);
-      state = kDqNextState[state][mag & 1];
     } else {
-      l = mag;
+      const uint32_t neg = dec.decode_bin(sign_ctx[c]);
+      DecContext* gr = gr_ctx + neg;
+      int j = 0;
+      while (j < n && dec.decode_bin(gr[2 * j])) ++j;
+      if (__builtin_expect(j < n, 1)) {
+        // |k| = j + 1 <= N <= 256: no range check needed.
+        const int32_t mag = j + 1;
+        const int32_t l = kDq ? 2 * mag - static_cast<int32_t>(state & 1) : mag;
+        const int32_t m = -static_cast<int32_t>(neg);
+        v = (l ^ m) - m;
+        if (kDq) state = kDqNextState[state][mag & 1];
+      } else {
+        const Remainder rem = decode_remainder(dec, prefix, n);
+        dec = rem.dec;
+        const int64_t mag = rem.mag;
+        v = checked_level(mag, neg, state, kDq);
+        if (kDq) state = kDqNextState[state][mag & 1];
+      }
+      c = 2 - neg;
     }
-    if (neg) {
-      if (l > int64_t{1} << 31) level_out_of_range(-l);
-      store(pos, static_cast<int32_t>(-l));
-      c = 1;
+    if (kFloat) {
+      values[pos] = static_cast<float>(v) * step;
     } else {
-      if (l > INT32_MAX) level_out_of_range(l);
-      store(pos, static_cast<int32_t>(l));
-      c = 2;
+      levels[pos] = v;
     }
   };
 
@@ -120,7 +168,7 @@ void decode_span(ArithDecoder& dec_io, ContextModel* ctx, int n, const ScanGeome
   const int64_t b = g.block;
   for (int64_t r = row_begin; r < row_end; ++r) {
     if (dec.overread()) overread_error();
-    if (r > 0) tc.reset();
+    if (r > 0) sc.reset();
     dec.range_reset();
     c = 0;
     if (marks) marks[r] = RowMark{dec.shift_count(), dec.window(), state};
@@ -148,14 +196,13 @@ void decode_levels(ArithDecoder& dec, TensorContexts& ctx, const ScanGeometry& g
                    int64_t row_begin, int64_t row_end, uint32_t& dq_state, const LevelSink& sink,
                    RowMark* marks) {
   const int n = ctx.layout().n;
-  ContextModel* c = ctx.data();
   const bool f = sink.levels == nullptr;
   if (ctx.dq()) {
-    if (f) decode_span<true, true>(dec, c, n, geom, row_begin, row_end, dq_state, sink, marks, ctx);
-    else decode_span<true, false>(dec, c, n, geom, row_begin, row_end, dq_state, sink, marks, ctx);
+    if (f) decode_span<true, true>(dec, ctx, n, geom, row_begin, row_end, dq_state, sink, marks);
+    else decode_span<true, false>(dec, ctx, n, geom, row_begin, row_end, dq_state, sink, marks);
   } else {
-    if (f) decode_span<false, true>(dec, c, n, geom, row_begin, row_end, dq_state, sink, marks, ctx);
-    else decode_span<false, false>(dec, c, n, geom, row_begin, row_end, dq_state, sink, marks, ctx);
+    if (f) decode_span<false, true>(dec, ctx, n, geom, row_begin, row_end, dq_state, sink, marks);
+    else decode_span<false, false>(dec, ctx, n, geom, row_begin, row_end, dq_state, sink, marks);
   }
 }
 
