@@ -11,18 +11,39 @@
 
 namespace nnr {
 
+// Tables of the decoder's hot loop, in one object so the loop needs one base
+// register for all of them.
+struct DecTables {
+  // A decision's outcome by pr = 16 ((p >> 7) & 63) + (R >> 5): rLPS (spec
+  // 8.3; the mirrored halves give rho = |p >> 7| without computing |.|) and
+  // the LPS renormalisation: rLPS << n >= 256 and n.
+  struct Lps {
+    uint16_t range;  // rLPS << n
+    uint8_t r;       // rLPS
+    uint8_t n;
+  };
+  Lps lps[64 * 16];
+  // [sa - 4][bin][a & 255] -> 512 (sa - 4) + (a' & 255)
+  uint16_t next_a[4 * 512];
+  // [sb - 4][bin][17 + j], j = (b - 1 + bin) >> 7 in -17 .. 15 -> b' - b
+  int16_t delta_b[4 * 512];
+
+  DecTables();
+};
+extern const DecTables kDecTables;
+
 struct DecContext {
-  int16_t p = 0;    // b + 16a
   int16_t b = 0;
-  uint16_t ia = 0;  // 512 (sa - 4) + (a & 255): row of kNextA and a itself
-  uint16_t ib = 0;  // 128 (sb - 4) + 17: row of kDeltaB, biased for j >= -17
+  uint16_t ia = 0;  // 512 (sa - 4) + (a & 255): row of next_a and a itself
+  uint16_t ib = 0;  // 512 (sb - 4) + 17: row of delta_b, biased for j >= -17
+  uint16_t pr = 0;  // 16 ((p >> 7) & 63), p = b + 16a: row of lps; MPS = pr < 512
 
   static DecContext from(const ContextModel& m) {
     DecContext c;
-    c.p = static_cast<int16_t>(m.p());
     c.b = m.b;
     c.ia = static_cast<uint16_t>(512 * (m.sa - 4) + (m.a & 255));
-    c.ib = static_cast<uint16_t>(128 * (m.sb - 4) + 17);
+    c.ib = static_cast<uint16_t>(512 * (m.sb - 4) + 17);
+    c.pr = static_cast<uint16_t>((m.p() >> 3) & 0x3F0);
     return c;
   }
   int a() const { return static_cast<int8_t>(ia & 255); }
@@ -35,45 +56,16 @@ struct DecContext {
   // b <- b + s (T[16 + ((s b) >> 7)] >> sb): with j = (b - 1 + bin) >> 7,
   // (s b) >> 7 is j for bin 1 and ~j for bin 0, so the signed step is a
   // lookup on (sb, bin, j).
-  void update(uint32_t bin) {
-    const uint32_t ia_new = kTables.next_a[ia + (bin << 8)];
+  __attribute__((always_inline)) void update(uint32_t bin) {
+    const uint32_t row = bin << 8;
+    const uint32_t ia_new = kDecTables.next_a[ia + row];
     const int j = (b - 1 + static_cast<int>(bin)) >> 7;
-    const int b_new = b + kTables.delta_b[ib + (bin << 6) + j];
+    const int b_new = b + kDecTables.delta_b[ib + row + j];
+    const int p = b_new + 16 * static_cast<int8_t>(ia_new & 255);
     ia = static_cast<uint16_t>(ia_new);
     b = static_cast<int16_t>(b_new);
-    p = static_cast<int16_t>(b_new + 16 * static_cast<int8_t>(ia_new & 255));
+    pr = static_cast<uint16_t>((p >> 3) & 0x3F0);
   }
-
-  struct Tables {
-    // [sa - 4][bin][a & 255] -> 512 (sa - 4) + (a' & 255)
-    uint16_t next_a[4 * 512];
-    // [sb - 4][bin][17 + j], j = (b - 1 + bin) >> 7 in -17 .. 15 -> b' - b
-    int16_t delta_b[4 * 128];
-    Tables() : next_a(), delta_b() {
-      for (int sa = 4; sa < 8; ++sa) {
-        for (int bin = 0; bin < 2; ++bin) {
-          const int s = bin ? 1 : -1;
-          for (int i = 0; i < 256; ++i) {
-            const int a = static_cast<int8_t>(i);
-            const int x = 16 + ((s * a) >> 3);  // 0 .. 32 (32 only for a = -128)
-            const int t = x < 32 ? kProbUpdate[x] : 0;
-            const int a2 = a + s * (t >> sa);
-            next_a[512 * (sa - 4) + 256 * bin + i] = static_cast<uint16_t>(512 * (sa - 4) + (a2 & 255));
-          }
-        }
-      }
-      for (int sb = 4; sb < 8; ++sb) {
-        for (int bin = 0; bin < 2; ++bin) {
-          for (int j = -17; j < 16; ++j) {
-            const int x = 16 + (bin ? j : ~j);  // 0 .. 32 (32 only for b = -2048)
-            const int t = x < 32 ? kProbUpdate[x] : 0;
-            delta_b[128 * (sb - 4) + 64 * bin + 17 + j] = static_cast<int16_t>(bin ? t >> sb : -(t >> sb));
-          }
-        }
-      }
-    }
-  };
-  static inline const Tables kTables{};
 };
 
 }  // namespace nnr

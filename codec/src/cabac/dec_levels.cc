@@ -30,28 +30,30 @@ constexpr int64_t kOverreadCheckInterval = 4096;
   throw Error(ErrorCode::kTruncated, kNoOffset, "arithmetic segment ends before the tensor's levels");
 }
 
+[[noreturn]] void prefix_error() {
+  throw Error(ErrorCode::kInvalidBitstream, kNoOffset, "Exp-Golomb remainder prefix longer than 31 bins");
+}
+
 [[noreturn]] void level_out_of_range(int64_t v) {
   throw Error(ErrorCode::kInvalidBitstream, kNoOffset,
               "decoded level " + std::to_string(v) + " is outside the int32 range");
 }
 
 // The Exp-Golomb remainder after N AbsGr flags equal to 1 (spec 6), and
-// |k| = N + 1 + rem. Rare, so kept out of the element loop; the decoder goes
-// in and out by value so the caller's copy can stay in registers.
+// |k| = N + 1 + rem. Rare, so kept out of the element loop; the registers
+// go in and out by value so the caller's copy can stay in machine registers.
 struct Remainder {
-  ArithDecoder dec;
+  ArithDecoder::Core k;
   int64_t mag;
 };
-__attribute__((noinline)) Remainder decode_remainder(ArithDecoder dec, DecContext* prefix, int n) {
+__attribute__((noinline)) Remainder decode_remainder(ArithDecoder& dec, ArithDecoder::Core k,
+                                                     DecContext* prefix, int n) {
   int p = 0;
-  while (dec.decode_bin(prefix[p])) {
-    if (++p == 32) {
-      throw Error(ErrorCode::kInvalidBitstream, kNoOffset,
-                  "Exp-Golomb remainder prefix longer than 31 bins");
-    }
+  while (dec.decode_bin_core(k, prefix[p])) {
+    if (++p == 32) return Remainder{k, -1};  // the caller throws with its registers updated
   }
-  const int64_t rem = (int64_t{1} << p) - 1 + (p ? int64_t{dec.decode_bypass_bins(p)} : 0);
-  return Remainder{dec, n + 1 + rem};
+  const int64_t rem = (int64_t{1} << p) - 1 + (p ? int64_t{dec.decode_bypass_bins_core(k, p)} : 0);
+  return Remainder{k, n + 1 + rem};
 }
 
 // The reconstruction level L of magnitude `mag` (DQ: 2|k| - (state & 1)),
@@ -99,7 +101,7 @@ class SpanContexts {
 };
 
 template <bool kDq, bool kFloat>
-void decode_span(ArithDecoder& dec_io, TensorContexts& tc, int n, const ScanGeometry& g,
+void decode_span(ArithDecoder& dec, TensorContexts& tc, int n, const ScanGeometry& g,
                  int64_t row_begin, int64_t row_end, uint32_t& state_io, const LevelSink& sink,
                  RowMark* marks) {
   int32_t* const levels = sink.levels;
@@ -112,22 +114,24 @@ void decode_span(ArithDecoder& dec_io, TensorContexts& tc, int n, const ScanGeom
   DecContext* const prefix = ctx + 27 + 2 * n;
   uint32_t state = state_io;
   uint32_t c = 0;  // class of the previous level: 0 zero, 1 negative, 2 positive
-  // A local copy whose address never escapes lives in registers; through the
-  // reference its fields would be reloaded and stored around every level
-  // store (int32_t levels may alias its uint32_t fields).
-  ArithDecoder dec = dec_io;
+  // A local copy of the registers whose address never escapes lives in
+  // machine registers; through the object its fields would be reloaded and
+  // stored around every level store (int32_t levels may alias them).
+  ArithDecoder::Core k = dec.core();
 
   auto element = [&](int64_t pos) __attribute__((always_inline)) {
     int32_t v = 0;
-    if (!dec.decode_bin(ctx[(kDq ? 3 * state : 0) + c])) {
+    if (!dec.decode_bin_core(k, ctx[(kDq ? 3 * state : 0) + c])) {
       c = 0;
       if (kDq) state = kDqNextState[state][0];
     } else {
-      const uint32_t neg = dec.decode_bin(sign_ctx[c]);
-      DecContext* gr = gr_ctx + neg;
-      int j = 0;
-      while (j < n && dec.decode_bin(gr[2 * j])) ++j;
-      if (__builtin_expect(j < n, 1)) {
+      const uint32_t neg = dec.decode_bin_core(k, sign_ctx[c]);
+      DecContext* const gr = gr_ctx + neg;
+      DecContext* const gr_end = gr + 2 * n;
+      DecContext* flag = gr;
+      while (flag != gr_end && dec.decode_bin_core(k, *flag)) flag += 2;
+      if (__builtin_expect(flag != gr_end, 1)) {
+        const int32_t j = static_cast<int32_t>((flag - gr) >> 1);
         // |k| = j + 1 <= N <= 256: no range check needed.
         const int32_t mag = j + 1;
         const int32_t l = kDq ? 2 * mag - static_cast<int32_t>(state & 1) : mag;
@@ -135,8 +139,9 @@ void decode_span(ArithDecoder& dec_io, TensorContexts& tc, int n, const ScanGeom
         v = (l ^ m) - m;
         if (kDq) state = kDqNextState[state][mag & 1];
       } else {
-        const Remainder rem = decode_remainder(dec, prefix, n);
-        dec = rem.dec;
+        const Remainder rem = decode_remainder(dec, k, prefix, n);
+        k = rem.k;
+        if (rem.mag < 0) prefix_error();
         const int64_t mag = rem.mag;
         v = checked_level(mag, neg, state, kDq);
         if (kDq) state = kDqNextState[state][mag & 1];
@@ -156,20 +161,23 @@ void decode_span(ArithDecoder& dec_io, TensorContexts& tc, int n, const ScanGeom
     // A valid segment is never read past its end; checking now and then
     // stops a corrupt one early instead of decoding zeros to the end.
     for (int64_t start = 0; start < total; start += kOverreadCheckInterval) {
+      dec.set_core(k);
       if (dec.overread()) overread_error();
       const int64_t end = start + kOverreadCheckInterval < total ? start + kOverreadCheckInterval : total;
       for (int64_t pos = start; pos < end; ++pos) element(pos);
     }
     state_io = state;
-    dec_io = dec;
+    dec.set_core(k);
     return;
   }
 
   const int64_t b = g.block;
   for (int64_t r = row_begin; r < row_end; ++r) {
+    dec.set_core(k);
     if (dec.overread()) overread_error();
     if (r > 0) sc.reset();
     dec.range_reset();
+    k = dec.core();
     c = 0;
     if (marks) marks[r] = RowMark{dec.shift_count(), dec.window(), state};
     const int64_t y0 = r * b;
@@ -183,11 +191,11 @@ void decode_span(ArithDecoder& dec_io, TensorContexts& tc, int n, const ScanGeom
     }
   }
   } catch (...) {
-    dec_io = dec;  // error offsets are taken from the decoder's position
+    dec.set_core(k);  // error offsets are taken from the decoder's position
     throw;
   }
   state_io = state;
-  dec_io = dec;
+  dec.set_core(k);
 }
 
 }  // namespace
