@@ -58,14 +58,14 @@ class ArithDecoder {
 
   // A regular bin with a decoder context (the level decoder's fast path).
   __attribute__((always_inline)) uint32_t decode_bin_core(Core& k, DecContext& ctx) {
-    const uint32_t bin = decide(k, ctx.pr);
-    ctx.update(bin);
-    return bin;
+    const uint32_t nb = decide_nb(k, ctx.pr);
+    ctx.update_nb(nb);
+    return nb ^ 1u;
   }
   uint32_t decode_bin(DecContext& ctx) { return decode_bin_core(k_, ctx); }
   // A regular bin with a ContextModel (init-set flags, tests).
   uint32_t decode_bin(ContextModel& ctx) {
-    const uint32_t bin = decide(k_, static_cast<uint32_t>((ctx.p() >> 3) & 0x3F0));
+    const uint32_t bin = decide_nb(k_, static_cast<uint32_t>((ctx.p() >> 3) & 0x3F0)) ^ 1u;
     ctx.update(bin);
     return bin;
   }
@@ -128,7 +128,8 @@ class ArithDecoder {
   // outcome is unpredictable, so both are computed and selected, and the
   // renormalisation of either comes without a bit scan: from the table for
   // an LPS, at most one doubling for an MPS.
-  __attribute__((always_inline)) uint32_t decide(Core& k, uint32_t pr) {
+  // Returns 1 - bin.
+  __attribute__((always_inline)) uint32_t decide_nb(Core& k, uint32_t pr) {
     const DecTables::Lps& e = kDecTables.lps[pr + (k.range >> 5)];
     const uint32_t rmps = k.range - e.r;
     const uint32_t top = static_cast<uint32_t>(k.value >> kTop);
@@ -158,7 +159,7 @@ class ArithDecoder {
     k.range = range;
     k.value = value;
     shift(k, static_cast<int>(n));
-    return (pr >> 9) ^ 1u ^ static_cast<uint32_t>(lps);  // MPS = (p >= 0) = (pr < 512)
+    return (pr >> 9) ^ static_cast<uint32_t>(lps);  // 1 - MPS = (p < 0) = (pr >= 512)
   }
 
   __attribute__((always_inline)) void shift(Core& k, int n) {

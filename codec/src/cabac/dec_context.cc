@@ -20,7 +20,8 @@ DecTables::DecTables() : lps(), next_a(), delta_b() {
         const int x = 16 + ((s * a) >> 3);  // 0 .. 32 (32 only for a = -128, never reached)
         const int t = x < 32 ? kProbUpdate[x] : 0;
         const int a2 = a + s * (t >> sa);
-        next_a[512 * (sa - 4) + 256 * bin + i] = static_cast<uint16_t>(512 * (sa - 4) + (a2 & 255));
+        next_a[512 * (sa - 4) + 256 * (1 - bin) + i] =
+            NextA{static_cast<uint16_t>(512 * (sa - 4) + (a2 & 255)), static_cast<int16_t>(16 * a2)};
       }
     }
   }
@@ -29,7 +30,7 @@ DecTables::DecTables() : lps(), next_a(), delta_b() {
       for (int j = -17; j < 16; ++j) {
         const int x = 16 + (bin ? j : ~j);  // 0 .. 32 (32 only for b = -2048, never reached)
         const int t = x < 32 ? kProbUpdate[x] : 0;
-        delta_b[512 * (sb - 4) + 256 * bin + 17 + j] = static_cast<int16_t>(bin ? t >> sb : -(t >> sb));
+        delta_b[512 * (sb - 4) + 256 * (1 - bin) + 17 + j] = static_cast<int16_t>(bin ? t >> sb : -(t >> sb));
       }
     }
   }

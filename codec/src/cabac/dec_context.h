@@ -4,6 +4,7 @@
 #ifndef NNR_CABAC_DEC_CONTEXT_H
 #define NNR_CABAC_DEC_CONTEXT_H
 
+#include <cstddef>
 #include <cstdint>
 
 #include "cabac/context_model.h"
@@ -23,9 +24,13 @@ struct DecTables {
     uint8_t n;
   };
   Lps lps[64 * 16];
-  // [sa - 4][bin][a & 255] -> 512 (sa - 4) + (a' & 255)
-  uint16_t next_a[4 * 512];
-  // [sb - 4][bin][17 + j], j = (b - 1 + bin) >> 7 in -17 .. 15 -> b' - b
+  // By 512 (sa - 4) + 256 (1 - bin) + (a & 255): a' as 512 (sa - 4) + (a' & 255), and 16 a'.
+  struct NextA {
+    uint16_t ia;
+    int16_t a16;
+  };
+  NextA next_a[4 * 512];
+  // By 512 (sb - 4) + 256 (1 - bin) + 17 + j, j = (b - bin) >> 7 in -17 .. 15: b' - b.
   int16_t delta_b[4 * 512];
 
   DecTables();
@@ -55,17 +60,18 @@ struct DecContext {
   // a <- a + s (T[16 + ((s a) >> 3)] >> sa) is a lookup on (sa, bin, a).
   // b <- b + s (T[16 + ((s b) >> 7)] >> sb): with j = (b - 1 + bin) >> 7,
   // (s b) >> 7 is j for bin 1 and ~j for bin 0, so the signed step is a
-  // lookup on (sb, bin, j).
-  __attribute__((always_inline)) void update(uint32_t bin) {
-    const uint32_t row = bin << 8;
-    const uint32_t ia_new = kDecTables.next_a[ia + row];
-    const int j = (b - 1 + static_cast<int>(bin)) >> 7;
+  // lookup on (sb, bin, j). Rows by nb = 1 - bin, which the decision gives
+  // directly; 64-bit index arithmetic needs no extensions.
+  __attribute__((always_inline)) void update_nb(uint32_t nb) {
+    const uint32_t row = nb << 8;
+    const DecTables::NextA na = kDecTables.next_a[ia + row];
+    const int j = (b - static_cast<int>(nb)) >> 7;
     const int b_new = b + kDecTables.delta_b[ib + row + j];
-    const int p = b_new + 16 * static_cast<int8_t>(ia_new & 255);
-    ia = static_cast<uint16_t>(ia_new);
+    ia = na.ia;
     b = static_cast<int16_t>(b_new);
-    pr = static_cast<uint16_t>((p >> 3) & 0x3F0);
+    pr = static_cast<uint16_t>(((b_new + na.a16) >> 3) & 0x3F0);
   }
+  void update(uint32_t bin) { update_nb(bin ^ 1u); }
 };
 
 }  // namespace nnr
