@@ -151,9 +151,10 @@ class ArithDecoder {
     // Conditional moves: compilers turn a ?: here into a branch, which
     // mispredicts on a good part of the bins. The MPS doubling is a
     // select too, two steps after rMPS instead of three for a shift.
-    const uint32_t twice = 2 * rmps, lps_range = e.range, lps_n = e.n;
+    // rMPS < 256 as rLPS > R - 256: R - 256 is known before the load.
+    const uint32_t twice = 2 * rmps, lps_range = e.range, lps_n = e.n, rl = e.r, over = k.range - 256;
     asm("xorl %k[n], %k[n]\n\t"
-        "cmpl $256, %[rmps]\n\t"
+        "cmpl %[rl], %[over]\n\t"
         "cmovbl %[twice], %[range]\n\t"
         "setb %b[n]\n\t"
         "cmpl %[rmps], %[top]\n\t"
@@ -162,7 +163,7 @@ class ArithDecoder {
         "cmovaeq %[lower], %[value]"
         : [range] "+&r"(range), [n] "=&q"(n), [value] "+r"(value), "=@ccae"(lps)
         : [rmps] "r"(rmps), [top] "r"(top), [twice] "r"(twice), [lr] "r"(lps_range), [ln] "r"(lps_n),
-          [lower] "r"(lower));
+          [lower] "r"(lower), [rl] "r"(rl), [over] "r"(over));
 #else
     const uint32_t nm = rmps < 256 ? 1u : 0u;
     range = rmps << nm;

@@ -68,6 +68,20 @@ int32_t checked_level(int64_t mag, uint32_t neg, uint32_t state, bool dq) {
   return static_cast<int32_t>(l);
 }
 
+// The DQ state machine (spec 4.4) packed into one word, nibble 2 state +
+// parity: two ALU steps where a table load would add its latency to the
+// next element's context address.
+constexpr uint64_t pack_dq_next() {
+  uint64_t w = 0;
+  for (int s = 0; s < 8; ++s)
+    for (int par = 0; par < 2; ++par) w |= uint64_t{kDqNextState[s][par]} << (4 * (2 * s + par));
+  return w;
+}
+constexpr uint64_t kDqNextPacked = pack_dq_next();
+inline uint32_t dq_next(uint32_t state, uint32_t mag) {
+  return static_cast<uint32_t>(kDqNextPacked >> (4 * (2 * state + (mag & 1)))) & 7u;
+}
+
 // Contexts in the decoder's working form, with their block-row start values.
 class SpanContexts {
  public:
@@ -123,7 +137,7 @@ void decode_span(ArithDecoder& dec, TensorContexts& tc, int n, const ScanGeometr
     int32_t v = 0;
     if (!dec.decode_bin_core(k, ctx[(kDq ? 3 * state : 0) + c])) {
       c = 0;
-      if (kDq) state = kDqNextState[state][0];
+      if (kDq) state = dq_next(state, 0);
     } else {
       const uint32_t neg = dec.decode_bin_core(k, sign_ctx[c]);
       DecContext* const gr = gr_ctx + neg;
@@ -137,14 +151,14 @@ void decode_span(ArithDecoder& dec, TensorContexts& tc, int n, const ScanGeometr
         const int32_t l = kDq ? 2 * mag - static_cast<int32_t>(state & 1) : mag;
         const int32_t m = -static_cast<int32_t>(neg);
         v = (l ^ m) - m;
-        if (kDq) state = kDqNextState[state][mag & 1];
+        if (kDq) state = dq_next(state, static_cast<uint32_t>(mag));
       } else {
         const Remainder rem = decode_remainder(dec, k, prefix, n);
         k = rem.k;
         if (rem.mag < 0) prefix_error();
         const int64_t mag = rem.mag;
         v = checked_level(mag, neg, state, kDq);
-        if (kDq) state = kDqNextState[state][mag & 1];
+        if (kDq) state = dq_next(state, static_cast<uint32_t>(mag));
       }
       c = 2 - neg;
     }
