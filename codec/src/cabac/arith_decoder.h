@@ -1,169 +1,215 @@
-// The DeepCABAC arithmetic decoding engine (spec 8.5), register level:
-// value = D*128 + look-ahead, a byte refill every 8 shifts. Header-only so the
+// The DeepCABAC arithmetic decoding engine (spec 8.5). Header-only so the
 // level decoder's hot loop inlines it.
 //
+// Register: a 64-bit word with the window D (< 2R <= 1020) in bits 54..63
+// and the next payload bits below it, left-aligned; cnt of them are valid.
+// A decision compares D with rMPS and shifts; bytes are added six at a time
+// when cnt goes negative (about every 48 shifts) instead of a check for a
+// byte every 8 shifts.
+//
 // Reads never go outside the segment: past its end the decoder shifts in
-// zero bytes and counts them, and the caller turns that into an error.
+// zero bytes, and overread() says when the exact model (8.5) would have
+// consumed a byte past the end; the caller turns that into an error.
+//
+// On x86-64 the selections are inline asm (cmov); -DNNR_PORTABLE_CABAC
+// builds the plain C++ form used elsewhere.
 #ifndef NNR_CABAC_ARITH_DECODER_H
 #define NNR_CABAC_ARITH_DECODER_H
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "cabac/context_model.h"
+#include "cabac/dec_context.h"
 #include "cabac/tables.h"
 
 namespace nnr {
 
 class ArithDecoder {
  public:
+  // The registers a decision touches. A hot loop keeps a local copy (whose
+  // address never escapes, so it stays in machine registers) and passes it
+  // to the *_core functions; the segment position stays in the object.
+  struct Core {
+    uint64_t value = 0;
+    int cnt = 0;  // valid payload bits below the window
+    uint32_t range = 510;
+  };
+
   ArithDecoder() = default;
   ArithDecoder(const uint8_t* data, size_t size) { init(data, size); }
 
   void init(const uint8_t* data, size_t size) {
-    set_segment(data, size, 0);
-    range_ = 510;
-    value_ = (next_byte() << 8);
-    value_ |= next_byte();
-    bits_needed_ = -8;
+    data_ = data;
+    size_ = size;
+    k_.range = 510;
+    const uint32_t d = (byte_at(0) << 1) | (byte_at(1) >> 7);
+    start(d, 9);
   }
 
   // Starts at shift count P with window value D (an entry point, spec 5.5).
   void init_at(const uint8_t* data, size_t size, uint64_t p, uint32_t d) {
-    set_segment(data, size, static_cast<size_t>(2 + (p >> 3)));
-    bits_needed_ = static_cast<int>(p & 7) - 8;
-    const size_t look = static_cast<size_t>(1 + (p >> 3));
-    const uint32_t la = look < size ? data[look] : 0u;
-    value_ = (d << 7) + ((la << (p & 7)) & 127u);
-    range_ = 256;
+    data_ = data;
+    size_ = size;
+    k_.range = 256;
+    start(d, p + 9);
   }
 
-  // Branch-free apart from the byte refill: which of MPS / LPS was coded is
-  // unpredictable, so both outcomes are computed and selected.
+  Core core() const { return k_; }
+  void set_core(const Core& k) { k_ = k; }
+
+  // A regular bin with a decoder context (the level decoder's fast path).
+  __attribute__((always_inline)) uint32_t decode_bin_core(Core& k, DecContext& ctx) {
+    const uint32_t nb = decide_nb(k, ctx.pr);
+    ctx.update_nb(nb);
+    return nb ^ 1u;
+  }
+  uint32_t decode_bin(DecContext& ctx) { return decode_bin_core(k_, ctx); }
+  // A regular bin with a ContextModel (init-set flags, tests).
   uint32_t decode_bin(ContextModel& ctx) {
-    const int p = ctx.p();
-    const uint32_t mps = static_cast<uint32_t>(~p) >> 31;
-    // Indexed by p >> 7 directly (mirrored table): no |.| on the way to rLPS.
-    const uint32_t rlps = kRlpsSigned.r[(range_ >> 5) & 7][(p >> 7) & 63];
-    const uint32_t rmps = range_ - rlps;
-    const uint32_t scaled = rmps << 7;
-    const uint32_t lps = value_ >= scaled ? 1u : 0u;
-    const uint32_t bin = mps ^ lps;
-    value_ -= scaled & (0u - lps);
-    const uint32_t r = lps ? rlps : rmps;
-    const int n = __builtin_clz(r) - 23;  // doublings that bring the range to >= 256
-    range_ = r << n;
-    value_ <<= n;
-    bits_needed_ += n;
-    if (bits_needed_ >= 0) {
-      value_ += next_byte() << bits_needed_;
-      bits_needed_ -= 8;
-    }
+    const uint32_t bin = decide_nb(k_, static_cast<uint32_t>((ctx.p() >> 3) & 0x3F0)) ^ 1u;
     ctx.update(bin);
     return bin;
   }
 
-  uint32_t decode_bypass() {
-    value_ <<= 1;
-    if (++bits_needed_ >= 0) {
-      bits_needed_ = -8;
-      value_ += next_byte();
-    }
-    const uint32_t scaled = range_ << 7;
-    if (value_ >= scaled) {
-      value_ -= scaled;
-      return 1;
-    }
-    return 0;
+  uint32_t decode_bypass_core(Core& k) {
+    shift(k, 1);
+    const uint64_t scaled = uint64_t{k.range} << kTop;
+    const uint32_t bin = k.value >= scaled ? 1u : 0u;
+    k.value -= scaled & (0 - uint64_t{bin});
+    return bin;
   }
+  uint32_t decode_bypass() { return decode_bypass_core(k_); }
 
-  // n bypass bins, MSB first (n <= 32). Up to 8 at a time: shifting k bits
-  // into the window and taking k quotient bits of D / R is the same as k
-  // single bypass decisions, with one refill.
-  uint32_t decode_bypass_bins(int n) {
+  // n bypass bins, MSB first (n <= 32).
+  uint32_t decode_bypass_bins_core(Core& k, int n) {
     uint32_t v = 0;
-    while (n > 0) {
-      const int k = n < 8 ? n : 8;
-      n -= k;
-      value_ <<= k;
-      bits_needed_ += k;
-      if (bits_needed_ >= 0) {
-        value_ += next_byte() << bits_needed_;
-        bits_needed_ -= 8;
-      }
-      const uint32_t scaled = range_ << 7;
-      for (int i = k - 1; i >= 0; --i) {
-        const uint32_t s = scaled << i;
-        const uint32_t bit = value_ >= s ? 1u : 0u;
-        value_ -= s & (0u - bit);
-        v = (v << 1) | bit;
-      }
-    }
+    for (int i = 0; i < n; ++i) v = (v << 1) | decode_bypass_core(k);
     return v;
   }
+  uint32_t decode_bypass_bins(int n) { return decode_bypass_bins_core(k_, n); }
 
   uint32_t decode_terminate() {
-    range_ -= 2;
-    const uint32_t scaled = range_ << 7;
-    if (value_ >= scaled) return 1;
-    if (range_ < 256) {
-      range_ <<= 1;
-      value_ <<= 1;
-      if (++bits_needed_ == 0) {
-        bits_needed_ = -8;
-        value_ |= next_byte();
-      }
+    k_.range -= 2;
+    if (k_.value >= uint64_t{k_.range} << kTop) return 1;
+    if (k_.range < 256) {
+      k_.range <<= 1;
+      shift(k_, 1);
     }
     return 0;
   }
 
-  void range_reset() { range_ = 256; }
+  void range_reset() { k_.range = 256; }
 
-  // Shift count P since the start of the segment (spec 5.4).
-  uint64_t shift_count() const { return 8 * (uint64_t(bytes_consumed()) - 2) + uint64_t(bits_needed_ + 8); }
-  uint32_t window() const { return value_ >> 7; }
-  uint32_t range() const { return range_; }
-  // Bytes of the segment the decoder has taken in (2 + floor(P/8) in a valid stream).
-  size_t bytes_consumed() const { return static_cast<size_t>(cur_ - data_) + over_; }
-  bool overread() const { return over_ != 0; }
+  // Shift count P since the start of the segment (spec 5.4): the bits loaded
+  // minus the 9 of the window minus the valid look-ahead.
+  uint64_t shift_count() const { return static_cast<uint64_t>(8 * static_cast<int64_t>(pos_) - 9 - k_.cnt); }
+  uint32_t window() const { return static_cast<uint32_t>(k_.value >> kTop); }
+  uint32_t range() const { return k_.range; }
+  // Bytes of the segment the exact model has taken in: 2 + floor(P/8).
+  size_t bytes_consumed() const { return static_cast<size_t>(2 + (shift_count() >> 3)); }
+  bool overread() const { return bytes_consumed() > size_; }
 
  private:
-  // Position idx: cur_ = data + min(idx, size), over_ = the rest (zero bytes
-  // shifted in past the end). The hot path only touches cur_ and end_.
-  void set_segment(const uint8_t* data, size_t size, size_t idx) {
-    data_ = data;
-    end_ = data + size;
-    cur_ = data + (idx < size ? idx : size);
-    over_ = idx < size ? 0 : idx - size;
+  static constexpr int kTop = 54;  // bit position of the window's LSB
+
+  uint32_t byte_at(uint64_t i) const { return i < size_ ? data_[i] : 0u; }
+
+  // value = D, then the payload from bit `bit` on.
+  void start(uint32_t d, uint64_t bit) {
+    const uint64_t idx = bit >> 3;
+    const int off = static_cast<int>(bit & 7);
+    // The rest of byte idx, just below the window.
+    k_.value = uint64_t{d} << kTop | uint64_t{(byte_at(idx) << off) & 255u} << (kTop - 8);
+    k_.cnt = 8 - off;
+    pos_ = static_cast<size_t>(idx + 1);  // past the end when starting there
+    k_ = refilled(k_);
   }
 
-  uint32_t next_byte() {
-    if (__builtin_expect(cur_ < end_, 1)) return *cur_++;
-    ++over_;
-    return 0u;
+  // The decision of 8.5 on a context with pr = 16 ((p >> 7) & 63). The
+  // outcome is unpredictable, so both are computed and selected, and the
+  // renormalisation of either comes without a bit scan: from the table for
+  // an LPS, at most one doubling for an MPS.
+  // Returns 1 - bin.
+  __attribute__((always_inline)) uint32_t decide_nb(Core& k, uint32_t pr) {
+    // The row's address is ready before the range: one add less after it
+    // (the empty asm keeps the compiler from adding pr to the range instead).
+    const DecTables::Lps* row = kDecTables.lps + pr;
+#if defined(__GNUC__)
+    asm("" : "+r"(row));
+#endif
+    const DecTables::Lps& e = row[k.range >> 5];
+    const uint32_t rmps = k.range - e.r;
+    const uint32_t top = static_cast<uint32_t>(k.value >> kTop);
+    uint32_t range = rmps;
+    uint32_t n;
+    uint64_t value = k.value;
+    const uint64_t lower = value - (uint64_t{rmps} << kTop);
+    bool lps;
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(NNR_PORTABLE_CABAC)
+    // Conditional moves: compilers turn a ?: here into a branch, which
+    // mispredicts on a good part of the bins. The MPS doubling is a
+    // select too, two steps after rMPS instead of three for a shift.
+    // rMPS < 256 as rLPS > R - 256: R - 256 is known before the load.
+    const uint32_t twice = 2 * rmps, lps_range = e.range, lps_n = e.n, rl = e.r, over = k.range - 256;
+    asm("xorl %k[n], %k[n]\n\t"
+        "cmpl %[rl], %[over]\n\t"
+        "cmovbl %[twice], %[range]\n\t"
+        "setb %b[n]\n\t"
+        "cmpl %[rmps], %[top]\n\t"
+        "cmovael %[lr], %[range]\n\t"
+        "cmovael %[ln], %k[n]\n\t"
+        "cmovaeq %[lower], %[value]"
+        : [range] "+&r"(range), [n] "=&q"(n), [value] "+r"(value), "=@ccae"(lps)
+        : [rmps] "r"(rmps), [top] "r"(top), [twice] "r"(twice), [lr] "r"(lps_range), [ln] "r"(lps_n),
+          [lower] "r"(lower), [rl] "r"(rl), [over] "r"(over));
+#else
+    const uint32_t nm = rmps < 256 ? 1u : 0u;
+    range = rmps << nm;
+    n = nm;
+    lps = top >= rmps;
+    const uint32_t m = 0u - static_cast<uint32_t>(lps);
+    range ^= (range ^ e.range) & m;
+    n ^= (n ^ e.n) & m;
+    value ^= (value ^ lower) & (0 - uint64_t{lps});
+#endif
+    k.range = range;
+    k.value = value;
+    shift(k, static_cast<int>(n));
+    return (pr >> 9) ^ static_cast<uint32_t>(lps);  // 1 - MPS = (p < 0) = (pr >= 512)
   }
 
-  // 64 entries per range quarter, indexed by (p >> 7) & 63: rLPS of rho = |p >> 7|.
-  struct RlpsSigned {
-    uint8_t r[8][64];
-    RlpsSigned() {
-      for (int q = 0; q < 8; ++q) {
-        for (int i = 0; i < 64; ++i) {
-          const int rho = i < 32 ? i : 64 - i;  // p >> 7 = i or i - 64
-          r[q][i] = kRlps[q][rho < 32 ? rho : 31];
-        }
-      }
+  __attribute__((always_inline)) void shift(Core& k, int n) {
+    k.value <<= n;
+    k.cnt -= n;
+    if (__builtin_expect(k.cnt < 0, 0)) k = refilled(k);
+  }
+
+  // Whole bytes go just below the valid bits: six at once inside the
+  // segment, else one by one with zeros past its end, up to cnt >= 47.
+  // Out of line and by value (rare: about every 48 shifts), so neither the
+  // hot loop nor the registers of a caller's local Core pay for it.
+  __attribute__((noinline)) Core refilled(Core k) {
+    if (k.cnt <= 6 && pos_ + 8 <= size_) {
+      uint64_t w;
+      std::memcpy(&w, data_ + pos_, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      w = __builtin_bswap64(w);
+#endif
+      k.value |= (w >> 16) << (6 - k.cnt);
+      k.cnt += 48;
+      pos_ += 6;
+      return k;
     }
-  };
-  static inline const RlpsSigned kRlpsSigned{};
+    for (; k.cnt <= 46; k.cnt += 8, ++pos_) k.value |= uint64_t{byte_at(pos_)} << (46 - k.cnt);
+    return k;
+  }
 
+  Core k_;
   const uint8_t* data_ = nullptr;
-  const uint8_t* cur_ = nullptr;
-  const uint8_t* end_ = nullptr;
-  size_t over_ = 0;
-  uint32_t value_ = 0;
-  uint32_t range_ = 510;
-  int bits_needed_ = -8;
+  size_t size_ = 0;
+  size_t pos_ = 0;  // bytes loaded into the window register (may pass size_: zeros)
 };
 
 }  // namespace nnr

@@ -7,6 +7,7 @@
 #include "cabac/contexts.h"
 #include "cabac/dec_levels.h"
 #include "dec/ndu_members.h"
+#include "dec/output_buffer.h"
 #include "dec/reconstruct.h"
 #include "dec/thread_pool.h"
 
@@ -154,7 +155,7 @@ class NduPayloadDecoder {
     const MemberPlan& m = members_.at(0);
     DecodedTensor& t = new_tensor(m);
     t.dtype = DType::kFloat32;
-    t.f32.resize(static_cast<size_t>(total));
+    resize_output(t.f32, static_cast<size_t>(total));
     for (size_t i = 0; i < t.f32.size(); ++i) {
       const uint8_t* b = seg_.data + 4 * i;
       const uint32_t bits = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 |
@@ -194,11 +195,11 @@ class NduPayloadDecoder {
     std::vector<int32_t> levels;
     LevelSink sink;
     if (direct) {
-      t.f32.resize(static_cast<size_t>(numel));
+      resize_output(t.f32, static_cast<size_t>(numel));
       sink.values = t.f32.data();
       sink.step = static_cast<float>(step);
     } else {
-      levels.resize(static_cast<size_t>(numel));
+      resize_output(levels, static_cast<size_t>(numel));
       sink.levels = levels.data();
     }
     try {
@@ -219,7 +220,7 @@ class NduPayloadDecoder {
       t.info.step_size = static_cast<double>(static_cast<float>(step));
       t.dtype = DType::kFloat32;
       if (m.codebook) {
-        t.f32.resize(levels.size());
+        resize_output(t.f32, levels.size());
         t.info.codebook = true;
         t.info.cb_zero_offset = m.codebook->cb_zero_offset;
         t.info.codebook_values = m.codebook->values;
@@ -230,7 +231,7 @@ class NduPayloadDecoder {
           fail_at(unit_.payload_offset, e.code(), "tensor '" + m.name + "': " + e.what());
         }
       } else if (!direct) {
-        t.f32.resize(levels.size());
+        resize_output(t.f32, levels.size());
         reconstruct_uniform(levels.data(), levels.size(), static_cast<float>(step), t.f32.data());
       }
     }

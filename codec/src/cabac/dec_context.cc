@@ -1,0 +1,41 @@
+#include "cabac/dec_context.h"
+
+namespace nnr {
+
+DecTables::DecTables() : lps(), next_a(), delta_b() {
+  for (int i = 0; i < 64; ++i) {
+    const int rho = i < 32 ? i : 64 - i;  // p >> 7 = i or i - 64
+    for (int q = 0; q < 8; ++q) {
+      const int r = kRlps[q][rho < 32 ? rho : 31];
+      int n = 0;
+      while ((r << n) < 256) ++n;
+      lps[16 * i + 8 + q] = Lps{static_cast<uint16_t>(r << n), static_cast<uint8_t>(r), static_cast<uint8_t>(n)};
+    }
+  }
+  for (int sa = 4; sa < 8; ++sa) {
+    for (int bin = 0; bin < 2; ++bin) {
+      const int s = bin ? 1 : -1;
+      for (int i = 0; i < 256; ++i) {
+        const int a = static_cast<int8_t>(i);
+        const int x = 16 + ((s * a) >> 3);  // 0 .. 32 (32 only for a = -128, never reached)
+        const int t = x < 32 ? kProbUpdate[x] : 0;
+        const int a2 = a + s * (t >> sa);
+        next_a[512 * (sa - 4) + 256 * (1 - bin) + i] =
+            NextA{static_cast<uint16_t>(512 * (sa - 4) + (a2 & 255)), static_cast<int16_t>(16 * a2)};
+      }
+    }
+  }
+  for (int sb = 4; sb < 8; ++sb) {
+    for (int bin = 0; bin < 2; ++bin) {
+      for (int j = -17; j < 16; ++j) {
+        const int x = 16 + (bin ? j : ~j);  // 0 .. 32 (32 only for b = -2048, never reached)
+        const int t = x < 32 ? kProbUpdate[x] : 0;
+        delta_b[512 * (sb - 4) + 256 * (1 - bin) + 17 + j] = static_cast<int16_t>(bin ? t >> sb : -(t >> sb));
+      }
+    }
+  }
+}
+
+const DecTables kDecTables;
+
+}  // namespace nnr
