@@ -2,6 +2,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "cabac/tables.h"
@@ -58,6 +59,17 @@ inline void candidates(double x, double qscale, double ds, Candidates* c, int64_
   }
   *m_out = m;
   *sign = s;
+}
+
+// The coded level k held by `slot` (slot q & 3 holds q = m .. m+3), as
+// candidates() computes it, without its distortions: for the trace-back.
+inline int64_t slot_level(double x, double qscale, int slot) {
+  const int s = x < 0 ? -1 : 1;
+  const double t = qscale * x * s;
+  int64_t m = static_cast<int64_t>(t) - 1;
+  if (m < 1) m = 1;
+  const int64_t q = m + ((slot - m) & 3);
+  return s * ((q + 1) >> 1);
 }
 
 template <typename Visit>
@@ -157,15 +169,19 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
   double j[8], jn[8];
   j[0] = 0;
   for (int s = 1; s < 8; ++s) j[s] = 0.5 * DBL_MAX;
-  // Trace-back: per element and state, the chosen slot (3 bits) and previous state (3 bits).
-  std::vector<uint8_t> trace(static_cast<size_t>(n) * 8);
+  // Trace-back: per element and state, the chosen slot (3 bits) and previous
+  // state (3 bits); every entry is written by the forward pass, so the
+  // buffer is left uninitialised.
+  std::unique_ptr<uint8_t[]> trace(new uint8_t[static_cast<size_t>(n) * 8]);
+  // The positions in scan order, needed only for block scans (else i -> i).
   std::vector<int64_t> order;
-  order.reserve(static_cast<size_t>(n));
+  if (geom.block) order.reserve(static_cast<size_t>(n));
+  int64_t visited = 0;
 
   Candidates c;
   if (!rd) {
-    forward_distortion_only(w, geom, qscale, trace.data(), j);
-    order_positions(geom, &order);
+    forward_distortion_only(w, geom, qscale, trace.get(), j);
+    if (geom.block) order_positions(geom, &order);
   } else {
     scan_order(geom, [&](int64_t pos) {
       int64_t m;
@@ -173,7 +189,7 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
       candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
       const int prev = cur;
       cur ^= 1;
-      uint8_t* tr = &trace[order.size() * 8];
+      uint8_t* tr = &trace[static_cast<size_t>(visited) * 8];
       for (int ns = 0; ns < 8; ++ns) {
         double best = 0;
         int best_k = -1;
@@ -197,24 +213,19 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
         }
       }
       for (int s = 0; s < 8; ++s) j[s] = jn[s];
-      order.push_back(pos);
+      if (geom.block) order.push_back(pos);
+      ++visited;
     });
   }
 
   int s = 0;
   for (int k = 1; k < 8; ++k)
     if (j[k] < j[s]) s = k;
-  for (size_t i = order.size(); i-- > 0;) {
-    const int64_t pos = order[i];
+  for (size_t i = static_cast<size_t>(n); i-- > 0;) {
+    const int64_t pos = geom.block ? order[i] : static_cast<int64_t>(i);
     const uint8_t tr = trace[i * 8 + static_cast<size_t>(s)];
     const int slot = tr & 7, ps = tr >> 3;
-    int64_t level = 0;
-    if (slot != kZeroSlot) {
-      int64_t m;
-      int sign;
-      candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
-      level = c.level[slot];
-    }
+    const int64_t level = slot != kZeroSlot ? slot_level(static_cast<double>(w[pos]), qscale, slot) : 0;
     int64_t l = 0;
     if (level != 0) l = 2 * level - (level > 0 ? 1 : -1) * (ps & 1);
     if (l > INT32_MAX || l < INT32_MIN) return false;
