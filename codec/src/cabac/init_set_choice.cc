@@ -60,8 +60,12 @@ struct Candidate {
 };
 
 // Runs at least this long are costed in closed form (about 200 instructions
-// per candidate, against about 6 per bin when stepping).
+// per candidate, against about 6 per bin when stepping), unless the
+// progression case below applies.
 constexpr uint32_t kLongRun = 16;
+// Runs at least this long are tried as one arithmetic progression of p
+// (about 20 instructions per candidate).
+constexpr uint32_t kProgressionRun = 8;
 
 // Runs the K candidates of a group over a context's runs of equal bins
 // (entries length << 1 | bin): bin by bin for short runs, in closed form for
@@ -79,23 +83,30 @@ void cost_group(const uint16_t* runs, size_t m, const SetGroup& g, Candidates& c
   const EstimatorRun& run = estimator_run(g.sa, g.sb);
   for (size_t e = 0; e < m; ++e) {
     const uint32_t bin = runs[e] & 1u, len = runs[e] >> 1;
-    if (len >= kLongRun) {
-      for (int k = 0; k < K; ++k) {
-        const RunCost rc =
-            estimated_run_cost(run, static_cast<uint32_t>(c[k].a), static_cast<uint32_t>(c[k].b), bin, len);
-        c[k].sum += rc.cost;
-        c[k].a = rc.a;
-        c[k].b = rc.b;
-      }
-      continue;
-    }
     const uint32_t* ct = cost + bin;
     const uint16_t* ta = na + bin;
     const uint16_t* tb = nb + bin;
-    for (uint32_t i = 0; i < len; ++i) {
-      c[0].step(ct, ta, tb);
-      if (K > 1) c[1].step(ct, ta, tb);
-      if (K > 2) c[2].step(ct, ta, tb);
+    if (len < kProgressionRun) {
+      for (uint32_t i = 0; i < len; ++i) {
+        c[0].step(ct, ta, tb);
+        if (K > 1) c[1].step(ct, ta, tb);
+        if (K > 2) c[2].step(ct, ta, tb);
+      }
+      continue;
+    }
+    for (int k = 0; k < K; ++k) {
+      uint32_t a = static_cast<uint32_t>(c[k].a), b = static_cast<uint32_t>(c[k].b);
+      if (progression_run_cost(run, &a, &b, bin, len, &c[k].sum)) {
+        c[k].a = a;
+        c[k].b = b;
+      } else if (len >= kLongRun) {
+        const RunCost rc = estimated_run_cost(run, a, b, bin, len);
+        c[k].sum += rc.cost;
+        c[k].a = rc.a;
+        c[k].b = rc.b;
+      } else {
+        for (uint32_t i = 0; i < len; ++i) c[k].step(ct, ta, tb);
+      }
     }
   }
   for (int k = 0; k < K; ++k) {
