@@ -67,64 +67,67 @@ constexpr uint32_t kLongRun = 16;
 // (about 20 instructions per candidate).
 constexpr uint32_t kProgressionRun = 8;
 
-// Runs the K candidates of a group over a context's runs of equal bins
-// (entries length << 1 | bin): bin by bin for short runs, in closed form for
-// long ones. K is a template argument so that the candidates live in registers.
-template <int K>
-void cost_group(const uint16_t* runs, size_t m, const SetGroup& g, Candidates& cs) {
-  Candidate c[3];
+// Runs the candidates of two groups (K1 of g1, then K2 of g2) over a
+// context's runs of equal bins (entries length << 1 | bin): bin by bin for
+// short runs, as a progression or in closed form for long ones. Two groups
+// at a time halve the per-run overhead; the counts are template arguments
+// so that the candidates live in registers.
+template <int K1, int K2>
+void cost_groups(const uint16_t* runs, size_t m, const SetGroup& g1, const SetGroup& g2, Candidates& cs) {
+  constexpr int K = K1 + K2;
+  Candidate c[K];
+  auto set_of = [&](int k) { return k < K1 ? g1.sets[k] : g2.sets[k - K1]; };
   for (int k = 0; k < K; ++k) {
-    c[k].a = cs.a[g.sets[k]];
-    c[k].b = cs.b[g.sets[k]];
+    c[k].a = cs.a[set_of(k)];
+    c[k].b = cs.b[set_of(k)];
   }
-  const uint16_t* na = kEstimatorSteps.next_a[g.sa - 4];
-  const uint16_t* nb = kEstimatorSteps.next_b[g.sb - 4];
+  const uint16_t* na[2] = {kEstimatorSteps.next_a[g1.sa - 4], kEstimatorSteps.next_a[g2.sa - 4]};
+  const uint16_t* nb[2] = {kEstimatorSteps.next_b[g1.sb - 4], kEstimatorSteps.next_b[g2.sb - 4]};
   const uint32_t* cost = kEstimatorSteps.cost;
-  const EstimatorRun& run = estimator_run(g.sa, g.sb);
+  const EstimatorRun* run[2] = {&estimator_run(g1.sa, g1.sb), &estimator_run(g2.sa, g2.sb)};
   for (size_t e = 0; e < m; ++e) {
     const uint32_t bin = runs[e] & 1u, len = runs[e] >> 1;
     const uint32_t* ct = cost + bin;
-    const uint16_t* ta = na + bin;
-    const uint16_t* tb = nb + bin;
+    const uint16_t* ta[2] = {na[0] + bin, na[1] + bin};
+    const uint16_t* tb[2] = {nb[0] + bin, nb[1] + bin};
     if (len < kProgressionRun) {
       for (uint32_t i = 0; i < len; ++i) {
-        c[0].step(ct, ta, tb);
-        if (K > 1) c[1].step(ct, ta, tb);
-        if (K > 2) c[2].step(ct, ta, tb);
+#pragma GCC unroll 5
+        for (int k = 0; k < K; ++k) c[k].step(ct, ta[k >= K1], tb[k >= K1]);
       }
       continue;
     }
+#pragma GCC unroll 5
     for (int k = 0; k < K; ++k) {
+      const int gi = k >= K1;
       uint32_t a = static_cast<uint32_t>(c[k].a), b = static_cast<uint32_t>(c[k].b);
-      if (progression_run_cost(run, &a, &b, bin, len, &c[k].sum)) {
+      if (progression_run_cost(*run[gi], &a, &b, bin, len, &c[k].sum)) {
         c[k].a = a;
         c[k].b = b;
       } else if (len >= kLongRun) {
-        const RunCost rc = estimated_run_cost(run, a, b, bin, len);
+        const RunCost rc = estimated_run_cost(*run[gi], a, b, bin, len);
         c[k].sum += rc.cost;
         c[k].a = rc.a;
         c[k].b = rc.b;
       } else {
-        for (uint32_t i = 0; i < len; ++i) c[k].step(ct, ta, tb);
+        for (uint32_t i = 0; i < len; ++i) c[k].step(ct, ta[gi], tb[gi]);
       }
     }
   }
   for (int k = 0; k < K; ++k) {
-    cs.a[g.sets[k]] = static_cast<uint32_t>(c[k].a);
-    cs.b[g.sets[k]] = static_cast<uint32_t>(c[k].b);
-    cs.acc[g.sets[k]] += c[k].sum;
+    cs.a[set_of(k)] = static_cast<uint32_t>(c[k].a);
+    cs.b[set_of(k)] = static_cast<uint32_t>(c[k].b);
+    cs.acc[set_of(k)] += c[k].sum;
   }
 }
 
+// Groups (5,4) x 3 with (4,5) x 1, and (6,6) x 3 with (7,5) x 2.
+static_assert(kGroups[0].count == 3 && kGroups[1].count == 1 && kGroups[2].count == 3 && kGroups[3].count == 2,
+              "the init sets' groups");
 void cost_all_sets(const uint16_t* runs, size_t m, Candidates& cs) {
   if (m == 0) return;
-  for (const SetGroup& g : kGroups) {
-    switch (g.count) {
-      case 1: cost_group<1>(runs, m, g, cs); break;
-      case 2: cost_group<2>(runs, m, g, cs); break;
-      default: cost_group<3>(runs, m, g, cs); break;
-    }
-  }
+  cost_groups<3, 1>(runs, m, kGroups[0], kGroups[1], cs);
+  cost_groups<3, 2>(runs, m, kGroups[2], kGroups[3], cs);
 }
 
 // The bins of every context over a chunk of elements, as runs of equal bins.
