@@ -5,6 +5,7 @@ namespace nnr {
 void ArithEncoder::emit_lead_byte() {
   const uint32_t lead = low_ >> (24 - bits_left_);  // up to 9 bits; bit 8 is a carry
   bits_left_ += 8;
+  ++lead_bytes_;
   low_ &= 0xffffffffu >> bits_left_;
   if (lead == 0xff) {
     ++n_buffered_;  // may still receive a carry

@@ -27,7 +27,6 @@ class ArithEncoder {
         range_ <<= 1;
         low_ <<= 1;
         --bits_left_;
-        ++shifts_;
       }
     } else {
       const int n = __builtin_clz(rlps) - 23;
@@ -35,7 +34,6 @@ class ArithEncoder {
       range_ = rlps << n;
       low_ <<= n;
       bits_left_ -= n;
-      shifts_ += static_cast<uint64_t>(n);
     }
     if (bits_left_ < 12) emit_lead_byte();
   }
@@ -48,14 +46,12 @@ class ArithEncoder {
   struct Registers {
     uint32_t low, range;
     int bits_left;
-    uint64_t shifts;
   };
-  Registers registers() const { return {low_, range_, bits_left_, shifts_}; }
+  Registers registers() const { return {low_, range_, bits_left_}; }
   void set_registers(const Registers& r) {
     low_ = r.low;
     range_ = r.range;
     bits_left_ = r.bits_left;
-    shifts_ = r.shifts;
   }
   // encode_decision on registers; `flush` is called with them when a lead
   // byte is due and returns them updated.
@@ -67,7 +63,6 @@ class ArithEncoder {
         r.range <<= 1;
         r.low <<= 1;
         --r.bits_left;
-        ++r.shifts;
       }
     } else {
       const int n = __builtin_clz(rlps) - 23;
@@ -75,7 +70,6 @@ class ArithEncoder {
       r.range = rlps << n;
       r.low <<= n;
       r.bits_left -= n;
-      r.shifts += static_cast<uint64_t>(n);
     }
     if (r.bits_left < 12) r = flush(r);
   }
@@ -90,7 +84,6 @@ class ArithEncoder {
     low_ <<= 1;
     if (bin) low_ += range_;
     --bits_left_;
-    ++shifts_;
     if (bits_left_ < 12) emit_lead_byte();
   }
 
@@ -105,20 +98,25 @@ class ArithEncoder {
   std::vector<uint8_t> finish();
 
   // Shift count S (= the decoder's P at the same point) and low mod 512, for
-  // entry points (spec 5.5).
-  uint64_t shift_count() const { return shifts_; }
+  // entry points (spec 5.5). Every shift takes a bit from bits_left and every
+  // lead byte gives eight back, so S is not counted bin by bin.
+  uint64_t shift_count() const { return shift_count(bits_left_); }
+  uint64_t shift_count(int bits_left) const {
+    return 8 * lead_bytes_ + static_cast<uint64_t>(static_cast<int64_t>(kInitialBitsLeft - bits_left));
+  }
   uint32_t low_mod_512() const { return low_ & 511u; }
 
  private:
   void emit_lead_byte();
   void put(uint8_t b) { out_.push_back(b); }
 
+  static constexpr int kInitialBitsLeft = 23;
   uint32_t low_ = 0;
   uint32_t range_ = 510;
-  int bits_left_ = 23;
+  int bits_left_ = kInitialBitsLeft;
   uint32_t buffered_ = 0;
   uint64_t n_buffered_ = 0;
-  uint64_t shifts_ = 0;
+  uint64_t lead_bytes_ = 0;  // emit_lead_byte calls
   std::vector<uint8_t> out_;
 };
 

@@ -70,16 +70,18 @@ struct FastContext {
   const uint16_t* tb;
 };
 
-// rLPS by range class q and (B + 16A) >> 8 = (p >> 7) + 32: RLPS[q][|p >> 7|].
+// rLPS by R >> 5 and (B + 16A) >> 8 = (p >> 7) + 32: RLPS[q][|p >> 7|] with
+// q = (R >> 5) & 7. R is 256 .. 510 between bins, so R >> 5 is 8 .. 15 and
+// indexes the rows directly (rows 0 .. 7 unused).
 struct RlpsByState {
-  uint8_t r[8][64];
+  uint8_t r[16][64];
   RlpsByState() : r{} {
     for (int q = 0; q < 8; ++q)
       for (int i = 0; i < 64; ++i) {
         // i = 0 (p >> 7 = -32) is unreachable (|p| <= 3891, spec 8.1); keep
         // the index inside the table anyway.
         const int rho = i < 32 ? 32 - i : i - 32;
-        r[q][i] = kRlps[q][rho < 32 ? rho : 31];
+        r[8 + q][i] = kRlps[q][rho < 32 ? rho : 31];
       }
   }
 };
@@ -104,14 +106,14 @@ class LevelCoder {
   // Block-row start: range reset (8.9); the state for the entry point.
   RowStart row_start(uint32_t dq_state) {
     r_.range = 256;
-    return RowStart{r_.shifts, r_.low & 511u, dq_state};
+    return RowStart{enc_.shift_count(r_.bits_left), r_.low & 511u, dq_state};
   }
 
  private:
   void bin(ArithEncoder::Registers& r, uint32_t i, uint32_t bin) {
     FastContext& x = c_[i];
     const uint32_t s = x.b + 16u * x.a;  // 2(p + 4096)
-    const uint32_t rlps = kRlpsByState.r[(r.range >> 5) & 7][s >> 8];
+    const uint32_t rlps = kRlpsByState.r[r.range >> 5][s >> 8];
     ArithEncoder::decision(r, bin, s >= 8192 ? 1u : 0u, rlps,
                            [this](ArithEncoder::Registers x) { return enc_.emit_lead_byte(x); });
     x.a = x.ta[x.a + bin];
@@ -124,7 +126,6 @@ class LevelCoder {
       p -= m;
       r.low = (r.low << m) + ((value >> p) & ((1u << m) - 1)) * r.range;
       r.bits_left -= m;
-      r.shifts += static_cast<uint64_t>(m);
       if (r.bits_left < 12) r = enc_.emit_lead_byte(r);
     }
   }

@@ -99,8 +99,10 @@ RunCost estimated_run_cost(const EstimatorRun& t, uint32_t A, uint32_t B, uint32
     const int a = static_cast<int>(A / 2) - 128, b = static_cast<int>(B / 2) - 2048;
     const int da = s * a >= 0 ? t.da : 0;
     const int db = s * b >= 0 ? t.db : 0;
-    const uint64_t na = da > 0 && s * a < 120 ? static_cast<uint64_t>((120 - s * a + da - 1) / da) : 0;
-    const uint64_t nb = db > 0 && s * b < 1920 ? static_cast<uint64_t>((1920 - s * b + db - 1) / db) : 0;
+    // Steps until rest, rounded up; da = 2^(6 - sa) and db = 2^(6 - sb), so
+    // shifts instead of divisions.
+    const uint64_t na = da > 0 && s * a < 120 ? static_cast<uint64_t>((120 - s * a + da - 1) >> (6 - t.sa)) : 0;
+    const uint64_t nb = db > 0 && s * b < 1920 ? static_cast<uint64_t>((1920 - s * b + db - 1) >> (6 - t.sb)) : 0;
     const uint64_t m1 = std::min({na, nb, count});          // both move
     const uint64_t m2 = std::min(std::max(na, nb), count);  // one moves
     const int p0 = b + 16 * a;

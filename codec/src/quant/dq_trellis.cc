@@ -2,7 +2,13 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "cabac/tables.h"
 #include "quant/rate_estimator.h"
@@ -60,6 +66,17 @@ inline void candidates(double x, double qscale, double ds, Candidates* c, int64_
   *sign = s;
 }
 
+// The coded level k held by `slot` (slot q & 3 holds q = m .. m+3), as
+// candidates() computes it, without its distortions: for the trace-back.
+inline int64_t slot_level(double x, double qscale, int slot) {
+  const int s = x < 0 ? -1 : 1;
+  const double t = qscale * x * s;
+  int64_t m = static_cast<int64_t>(t) - 1;
+  if (m < 1) m = 1;
+  const int64_t q = m + ((slot - m) & 3);
+  return s * ((q + 1) >> 1);
+}
+
 template <typename Visit>
 void scan_order(const ScanGeometry& g, Visit visit) {
   if (!g.block) {
@@ -81,6 +98,91 @@ void order_positions(const ScanGeometry& g, std::vector<int64_t>* order) {
   scan_order(g, [&](int64_t pos) { order->push_back(pos); });
 }
 
+#if defined(__SSE2__)
+// The forward recursion for lambda_scale = 0 (no rate) on pairs of states
+// (0,1), (2,3), (4,5), (6,7) in SSE2 lanes. In this order every branch k of
+// both states of a pair uses the same slot, and its previous states form one
+// of four pairs (0,2), (4,6), (3,1), (7,5) (checked below against the branch
+// table). Same additions and comparisons as the scalar recursion, lane by
+// lane: min(c1, c0) is c1 < c0 ? c1 : c0, so the first branch wins ties.
+struct PairBranch {
+  int prev;  // 0: (0,2), 1: (4,6), 2: (3,1), 3: (7,5)
+  int slot;
+};
+constexpr int kPrevPairs[4][2] = {{0, 2}, {4, 6}, {3, 1}, {7, 5}};
+constexpr PairBranch kPairBranches[4][3] = {{{0, 0}, {0, kZeroSlot}, {1, 2}},
+                                            {{0, 2}, {1, 0}, {1, kZeroSlot}},
+                                            {{2, 1}, {3, 3}, {3, kZeroSlot}},
+                                            {{2, 3}, {2, kZeroSlot}, {3, 1}}};
+constexpr bool pairs_match_branches() {
+  for (int p = 0; p < 4; ++p)
+    for (int lane = 0; lane < 2; ++lane)
+      for (int k = 0; k < 3; ++k) {
+        const Branch b = kBranches.b[2 * p + lane][k];
+        if (b.ps != kPrevPairs[kPairBranches[p][k].prev][lane] || b.slot != kPairBranches[p][k].slot) return false;
+      }
+  return true;
+}
+static_assert(pairs_match_branches(), "state pairs follow the branch table");
+
+// Trace bytes of both states of a pair (low byte: even state) for the
+// comparison masks t1 (bits 0-1) and t2 (bits 2-3).
+struct PairTraceCodes {
+  uint16_t code[4][16] = {};
+  constexpr PairTraceCodes() {
+    for (int p = 0; p < 4; ++p)
+      for (int m = 0; m < 16; ++m)
+        for (int lane = 0; lane < 2; ++lane) {
+          const bool t1 = (m >> lane) & 1, t2 = (m >> (2 + lane)) & 1;
+          const Branch b = kBranches.b[2 * p + lane][t2 ? 2 : (t1 ? 1 : 0)];
+          code[p][m] = static_cast<uint16_t>(code[p][m] | ((b.slot | (b.ps << 3)) << (8 * lane)));
+        }
+  }
+};
+constexpr PairTraceCodes kPairTrace;
+
+void forward_distortion_only(const float* w, const ScanGeometry& geom, double qscale, uint8_t* trace,
+                             double* j_out) {
+  __m128d jp[4];  // the previous-state pairs of kPrevPairs
+  for (int i = 0; i < 4; ++i) jp[i] = _mm_setr_pd(j_out[kPrevPairs[i][0]], j_out[kPrevPairs[i][1]]);
+  scan_order(geom, [&](int64_t pos) {
+    const double x = static_cast<double>(w[pos]);
+    const double t = qscale * x * (x < 0 ? -1 : 1);
+    int64_t m = static_cast<int64_t>(t) - 1;  // the conversion truncates (t >= 0)
+    if (m < 1) m = 1;
+    __m128d dist[5];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      const double d = t - static_cast<double>(m + ((k - m) & 3));
+      dist[k] = _mm_set1_pd(d * d);  // ds = 1
+    }
+    dist[kZeroSlot] = _mm_set1_pd(t * t);
+    __m128d jn[4];
+    uint64_t codes = 0;
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; ++p) {
+      const PairBranch b0 = kPairBranches[p][0], b1 = kPairBranches[p][1], b2 = kPairBranches[p][2];
+      const __m128d c0 = _mm_add_pd(jp[b0.prev], dist[b0.slot]);
+      const __m128d c1 = _mm_add_pd(jp[b1.prev], dist[b1.slot]);
+      const __m128d c2 = _mm_add_pd(jp[b2.prev], dist[b2.slot]);
+      const __m128d best01 = _mm_min_pd(c1, c0);
+      const int mask = _mm_movemask_pd(_mm_cmplt_pd(c1, c0)) | _mm_movemask_pd(_mm_cmplt_pd(c2, best01)) << 2;
+      jn[p] = _mm_min_pd(c2, best01);
+      codes |= static_cast<uint64_t>(kPairTrace.code[p][mask]) << (16 * p);
+    }
+    std::memcpy(trace, &codes, 8);  // little-endian: state 0 first
+    jp[0] = _mm_unpacklo_pd(jn[0], jn[1]);  // (0, 2)
+    jp[1] = _mm_unpacklo_pd(jn[2], jn[3]);  // (4, 6)
+    jp[2] = _mm_unpackhi_pd(jn[1], jn[0]);  // (3, 1)
+    jp[3] = _mm_unpackhi_pd(jn[3], jn[2]);  // (7, 5)
+    trace += 8;
+  });
+  for (int i = 0; i < 4; ++i) {
+    _mm_storel_pd(&j_out[kPrevPairs[i][0]], jp[i]);
+    _mm_storeh_pd(&j_out[kPrevPairs[i][1]], jp[i]);
+  }
+}
+#else
 // The forward recursion for lambda_scale = 0 (no rate): the branch table
 // unrolled, slot distortions computed per slot (slot q & 3 holds q = m .. m+3),
 // the cheapest branch chosen without branching, the costs in registers.
@@ -125,6 +227,8 @@ void forward_distortion_only(const float* w, const ScanGeometry& geom, double qs
   for (int s = 0; s < 8; ++s) j_out[s] = j[s];
 }
 
+#endif  // __SSE2__
+
 }  // namespace
 
 bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int qp_density,
@@ -157,15 +261,19 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
   double j[8], jn[8];
   j[0] = 0;
   for (int s = 1; s < 8; ++s) j[s] = 0.5 * DBL_MAX;
-  // Trace-back: per element and state, the chosen slot (3 bits) and previous state (3 bits).
-  std::vector<uint8_t> trace(static_cast<size_t>(n) * 8);
+  // Trace-back: per element and state, the chosen slot (3 bits) and previous
+  // state (3 bits); every entry is written by the forward pass, so the
+  // buffer is left uninitialised.
+  std::unique_ptr<uint8_t[]> trace(new uint8_t[static_cast<size_t>(n) * 8]);
+  // The positions in scan order, needed only for block scans (else i -> i).
   std::vector<int64_t> order;
-  order.reserve(static_cast<size_t>(n));
+  if (geom.block) order.reserve(static_cast<size_t>(n));
+  int64_t visited = 0;
 
   Candidates c;
   if (!rd) {
-    forward_distortion_only(w, geom, qscale, trace.data(), j);
-    order_positions(geom, &order);
+    forward_distortion_only(w, geom, qscale, trace.get(), j);
+    if (geom.block) order_positions(geom, &order);
   } else {
     scan_order(geom, [&](int64_t pos) {
       int64_t m;
@@ -173,7 +281,7 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
       candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
       const int prev = cur;
       cur ^= 1;
-      uint8_t* tr = &trace[order.size() * 8];
+      uint8_t* tr = &trace[static_cast<size_t>(visited) * 8];
       for (int ns = 0; ns < 8; ++ns) {
         double best = 0;
         int best_k = -1;
@@ -197,24 +305,19 @@ bool quantize_dq_trellis(const float* w, const ScanGeometry& geom, int qp, int q
         }
       }
       for (int s = 0; s < 8; ++s) j[s] = jn[s];
-      order.push_back(pos);
+      if (geom.block) order.push_back(pos);
+      ++visited;
     });
   }
 
   int s = 0;
   for (int k = 1; k < 8; ++k)
     if (j[k] < j[s]) s = k;
-  for (size_t i = order.size(); i-- > 0;) {
-    const int64_t pos = order[i];
+  for (size_t i = static_cast<size_t>(n); i-- > 0;) {
+    const int64_t pos = geom.block ? order[i] : static_cast<int64_t>(i);
     const uint8_t tr = trace[i * 8 + static_cast<size_t>(s)];
     const int slot = tr & 7, ps = tr >> 3;
-    int64_t level = 0;
-    if (slot != kZeroSlot) {
-      int64_t m;
-      int sign;
-      candidates(static_cast<double>(w[pos]), qscale, ds, &c, &m, &sign);
-      level = c.level[slot];
-    }
+    const int64_t level = slot != kZeroSlot ? slot_level(static_cast<double>(w[pos]), qscale, slot) : 0;
     int64_t l = 0;
     if (level != 0) l = 2 * level - (level > 0 ? 1 : -1) * (ps & 1);
     if (l > INT32_MAX || l < INT32_MIN) return false;
