@@ -40,8 +40,8 @@ struct Recipe {
 
 Recipe recipe(const std::string& id) {
   if (id == "vgg16") return {6, 128, 1e-3, 500};
-  if (id == "resnet50") return {8, 128, 2e-3, 500};
-  if (id == "mobilenetv2") return {8, 128, 2e-3, 500};
+  if (id == "resnet50") return {5, 128, 2e-3, 500};
+  if (id == "mobilenetv2") return {6, 128, 2e-3, 500};
   if (id == "dcase") return {12, 32, 3e-3, 200};
   return {30, 32, 1e-3, 100};  // uc12b
 }
