@@ -28,8 +28,10 @@ DecTables::DecTables() : lps(), next_a(), delta_b() {
   for (int sb = 4; sb < 8; ++sb) {
     for (int bin = 0; bin < 2; ++bin) {
       for (int j = -17; j < 16; ++j) {
-        const int x = 16 + (bin ? j : ~j);  // 0 .. 32 (32 only for b = -2048, never reached)
-        const int t = x < 32 ? kProbUpdate[x] : 0;
+        // -1 .. 32; the ends belong to b = -2048 / 2047 with the other bin,
+        // which the estimator never reaches, and stay 0.
+        const int x = 16 + (bin ? j : ~j);
+        const int t = x >= 0 && x < 32 ? kProbUpdate[x] : 0;
         delta_b[512 * (sb - 4) + 256 * (1 - bin) + 17 + j] = static_cast<int16_t>(bin ? t >> sb : -(t >> sb));
       }
     }
