@@ -77,6 +77,20 @@ inline int64_t slot_level(double x, double qscale, int slot) {
   return s * ((q + 1) >> 1);
 }
 
+// The distortions (ds = 1) of the four level slots (slot q & 3 holds
+// q = m .. m+3) and of zero, as the distortion-only recursions use them.
+inline void slot_distortions(double x, double qscale, double dist[5]) {
+  const double t = qscale * x * (x < 0 ? -1 : 1);
+  int64_t m = static_cast<int64_t>(t) - 1;  // the conversion truncates (t >= 0)
+  if (m < 1) m = 1;
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {
+    const double d = t - static_cast<double>(m + ((k - m) & 3));
+    dist[k] = d * d;
+  }
+  dist[kZeroSlot] = t * t;
+}
+
 template <typename Visit>
 void scan_order(const ScanGeometry& g, Visit visit) {
   if (!g.block) {
@@ -146,17 +160,10 @@ void forward_distortion_only(const float* w, const ScanGeometry& geom, double qs
   __m128d jp[4];  // the previous-state pairs of kPrevPairs
   for (int i = 0; i < 4; ++i) jp[i] = _mm_setr_pd(j_out[kPrevPairs[i][0]], j_out[kPrevPairs[i][1]]);
   scan_order(geom, [&](int64_t pos) {
-    const double x = static_cast<double>(w[pos]);
-    const double t = qscale * x * (x < 0 ? -1 : 1);
-    int64_t m = static_cast<int64_t>(t) - 1;  // the conversion truncates (t >= 0)
-    if (m < 1) m = 1;
+    double d[5];
+    slot_distortions(static_cast<double>(w[pos]), qscale, d);
     __m128d dist[5];
-#pragma GCC unroll 4
-    for (int k = 0; k < 4; ++k) {
-      const double d = t - static_cast<double>(m + ((k - m) & 3));
-      dist[k] = _mm_set1_pd(d * d);  // ds = 1
-    }
-    dist[kZeroSlot] = _mm_set1_pd(t * t);
+    for (int k = 0; k < 5; ++k) dist[k] = _mm_set1_pd(d[k]);
     __m128d jn[4];
     uint64_t codes = 0;
 #pragma GCC unroll 4
@@ -192,17 +199,8 @@ void forward_distortion_only(const float* w, const ScanGeometry& geom, double qs
   double j[8];
   for (int s = 0; s < 8; ++s) j[s] = j_out[s];
   scan_order(geom, [&](int64_t pos) {
-    const double x = static_cast<double>(w[pos]);
-    const double t = qscale * x * (x < 0 ? -1 : 1);
-    int64_t m = static_cast<int64_t>(t) - 1;  // the conversion truncates (t >= 0)
-    if (m < 1) m = 1;
     double dist[5];
-#pragma GCC unroll 4
-    for (int k = 0; k < 4; ++k) {
-      const double d = t - static_cast<double>(m + ((k - m) & 3));
-      dist[k] = d * d;  // ds = 1
-    }
-    dist[kZeroSlot] = t * t;
+    slot_distortions(static_cast<double>(w[pos]), qscale, dist);
     double jn[8];
 #pragma GCC unroll 8
     for (int ns = 0; ns < 8; ++ns) {
