@@ -54,7 +54,8 @@ Tensor lcg_tensor(const std::string& name, std::vector<int64_t> shape, uint32_t 
   Tensor t;
   t.name = name;
   t.shape = std::move(shape);
-  t.f32 = lcg_values(seed, static_cast<size_t>(t.numel()), scale);
+  const std::vector<float> v = lcg_values(seed, static_cast<size_t>(t.numel()), scale);
+  t.f32.assign(v.begin(), v.end());
   return t;
 }
 

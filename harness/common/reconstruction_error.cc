@@ -19,7 +19,7 @@ ReconstructionError reconstruction_error(const std::vector<Tensor>& input, const
       continue;
     }
     const bool weight = shape.size() >= 2;
-    const std::vector<float>& d = it->second->f32;
+    const ValueVector<float>& d = it->second->f32;
     for (size_t i = 0; i < t.f32.size(); ++i) {
       const double err = static_cast<double>(d[i]) - static_cast<double>(t.f32[i]);
       e.sse += err * err;

@@ -15,7 +15,7 @@ Tensor f32(const std::string& name, std::vector<int64_t> shape, std::vector<floa
   Tensor t;
   t.name = name;
   t.shape = std::move(shape);
-  t.f32 = std::move(v);
+  t.f32.assign(v.begin(), v.end());
   return t;
 }
 

@@ -47,7 +47,7 @@ struct TensorCodingInfo {
 
 struct DecodedTensor : Tensor {
   TensorCodingInfo info;
-  std::vector<int32_t> levels;  // reconstruction levels (keep_levels); codebook: index - CbZeroOffset
+  ValueVector<int32_t> levels;  // reconstruction levels (keep_levels); codebook: index - CbZeroOffset
   bool is_local_scaling = false;  // true for an LS member output with apply_local_scaling = false
 };
 

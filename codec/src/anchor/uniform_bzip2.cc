@@ -86,7 +86,7 @@ Status anchor_encode(const std::vector<Tensor>& tensors, const EncoderSettings& 
     std::vector<int32_t> levels(n);
     int qp = 0;
     if (t.dtype == DType::kInt32) {
-      levels = t.i32;
+      levels.assign(t.i32.begin(), t.i32.end());
       rec.dtype = DType::kInt32;
       rec.i32 = t.i32;
     } else {
@@ -191,14 +191,14 @@ Status anchor_decode(const uint8_t* data, size_t size, const DecodeOptions& opti
       }
       off += 4 * n;
       if (t.dtype == DType::kInt32) {
-        t.i32 = std::move(l);
+        t.i32.assign(l.begin(), l.end());
       } else {
         const float step = step_size(qps[i], qp_density);
         t.info.qp = qps[i];
         t.info.step_size = step;
         t.f32.resize(n);
         for (size_t k = 0; k < n; ++k) t.f32[k] = static_cast<float>(l[k]) * step;
-        if (options.keep_levels) t.levels = std::move(l);
+        if (options.keep_levels) t.levels.assign(l.begin(), l.end());
       }
     }
     return Status();

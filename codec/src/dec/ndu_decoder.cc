@@ -192,7 +192,7 @@ class NduPayloadDecoder {
 
     // Uniform tensors go straight to float unless the levels are wanted too.
     const bool direct = pt != NNR_PT_INT && !m.codebook && !options_.keep_levels;
-    std::vector<int32_t> levels;
+    ValueVector<int32_t> levels;
     LevelSink sink;
     if (direct) {
       resize_output(t.f32, static_cast<size_t>(numel));

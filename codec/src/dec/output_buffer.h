@@ -3,16 +3,16 @@
 #define NNR_DEC_OUTPUT_BUFFER_H
 
 #include <cstddef>
-#include <vector>
+
+#include "nnr/tensor.h"
 
 namespace nnr {
 
-// v.resize(n) for a fresh buffer, large ones backed by transparent huge pages
-// where the system offers them and their pages faulted in by one call: first
-// touching 100 MB of 4 KiB pages costs 25 000 page faults, which in a virtual
-// machine took about a fifth of a single-threaded decode.
+// v.resize(n) for a fresh buffer, the pages of a large one faulted in by one
+// call instead of one trap per page on first touch (the allocator has asked
+// for huge pages already).
 template <typename T>
-void resize_output(std::vector<T>& v, size_t n);
+void resize_output(ValueVector<T>& v, size_t n);
 
 }  // namespace nnr
 

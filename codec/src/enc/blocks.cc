@@ -57,8 +57,8 @@ void fold_batch_norm(std::map<MemberRole, PlannedTensor>& m, const std::string& 
     bi.role = MemberRole::kBias;
     m[MemberRole::kBias] = std::move(bi);
   }
-  std::vector<float>& ls = m[MemberRole::kLs].tensor.f32;
-  std::vector<float>& bi = m[MemberRole::kBias].tensor.f32;
+  ValueVector<float>& ls = m[MemberRole::kLs].tensor.f32;
+  ValueVector<float>& bi = m[MemberRole::kBias].tensor.f32;
   for (size_t i = 0; i < n; ++i) {
     ls[i] = ls[i] * g[i];
     float t = bi[i] - mean.tensor.f32[i];

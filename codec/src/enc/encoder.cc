@@ -188,7 +188,7 @@ class StreamEncoder {
     c.recon.shape = c.dims;
     if (t.dtype == DType::kInt32) {
       c.is_int = true;
-      c.levels = t.i32;
+      c.levels.assign(t.i32.begin(), t.i32.end());
       c.recon.dtype = DType::kInt32;
       c.recon.i32 = t.i32;
       return c;

@@ -26,7 +26,7 @@ std::map<std::string, int> optimise_weight_qps(const std::vector<OptQpWeight>& w
     Entry e{t.numel(), 0.0};
     if (w.h) {
       // G and H count once: numel of W = rows(G) cols(H), std of G and H concatenated.
-      std::vector<float> both(t.f32);
+      std::vector<float> both(t.f32.begin(), t.f32.end());
       both.insert(both.end(), w.h->f32.begin(), w.h->f32.end());
       e.numel = t.shape.front() * w.h->shape.back();
       e.std = numpy_std(both.data(), both.size());

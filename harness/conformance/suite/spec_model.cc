@@ -90,7 +90,7 @@ std::vector<float> codebook_values(const std::vector<int64_t>& levels, const Int
   return v;
 }
 
-void apply_ls(std::vector<float>& w, const std::vector<float>& ls) {
+void apply_ls(ValueVector<float>& w, const ValueVector<float>& ls) {
   const size_t rows = ls.size(), row = rows ? w.size() / rows : 0;
   for (size_t r = 0; r < rows; ++r)
     for (size_t i = 0; i < row; ++i) w[r * row + i] = w[r * row + i] * ls[r];

@@ -35,7 +35,7 @@ std::vector<float> codebook_values(const std::vector<int64_t>& levels, const Int
                                    int qp_density);
 
 // W'[i, ...] = RNE32(W[i, ...] x LS[i]) (3.5).
-void apply_ls(std::vector<float>& w, const std::vector<float>& ls);
+void apply_ls(ValueVector<float>& w, const ValueVector<float>& ls);
 
 // Codebook[] from the coded fields of integer_codebook() (1.6).
 std::vector<int64_t> codebook_from_fields(int64_t zero_value, int64_t cb_zero_offset,

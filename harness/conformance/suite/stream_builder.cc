@@ -316,7 +316,7 @@ void ndu_output(const NduSpec& n, const StreamState& st, std::vector<Tensor>& ou
     Tensor t;
     t.name = n.members.empty() ? std::string() : n.members[0].name;
     t.shape = n.dims.empty() ? std::vector<int64_t>{1} : n.dims;
-    t.f32 = n.raw;
+    t.f32.assign(n.raw.begin(), n.raw.end());
     out.push_back(std::move(t));
     part.push_back(n.framing.partial_data_counter);
     return;
@@ -337,7 +337,8 @@ void ndu_output(const NduSpec& n, const StreamState& st, std::vector<Tensor>& ou
     } else {
       const int qp = st.quant_param() + m.qp_offset;
       const IntegerCodebook* cb = member_codebook(n, m);
-      t.f32 = cb ? codebook_values(l, *cb, qp, st.qp_density()) : uniform_values(l, qp, st.qp_density());
+      const std::vector<float> v = cb ? codebook_values(l, *cb, qp, st.qp_density()) : uniform_values(l, qp, st.qp_density());
+      t.f32.assign(v.begin(), v.end());
     }
     if (m.role == Role::kLs) ls_member = static_cast<int>(i);
     if (m.role == Role::kWeight) w_member = static_cast<int>(i);

@@ -1,0 +1,65 @@
+#include "nnr/value_allocator.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "nnr/tensor.h"
+
+namespace nnr {
+namespace {
+
+constexpr size_t kHugePage = size_t{2} << 20;
+
+TEST(ValueAllocator, LargeBuffersStartOnAHugePageAndAreWholeAndWritable) {
+  for (size_t bytes : {2 * kHugePage, 2 * kHugePage + 4, 9 * kHugePage / 2, 7 * kHugePage}) {
+    void* p = value_storage_allocate(bytes);
+    ASSERT_NE(p, nullptr);
+#if defined(__linux__)
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % kHugePage, 0u) << bytes;
+#endif
+    // Every byte, first and last included, is ours.
+    std::memset(p, 0xA5, bytes);
+    EXPECT_EQ(static_cast<unsigned char*>(p)[bytes - 1], 0xA5);
+    value_storage_free(p, bytes);
+  }
+}
+
+TEST(ValueAllocator, SmallBuffersAndEmptyOnes) {
+  for (size_t bytes : {size_t{0}, size_t{1}, size_t{4096}, 2 * kHugePage - 1}) {
+    void* p = value_storage_allocate(bytes);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % alignof(std::max_align_t), 0u);
+    if (bytes) std::memset(p, 1, bytes);
+    value_storage_free(p, bytes);
+  }
+  value_storage_free(nullptr, 100);
+}
+
+TEST(ValueAllocator, VectorsGrowCopyAndCompareWithPlainVectors) {
+  ValueVector<float> v;
+  for (int i = 0; i < 3'000'000; ++i) v.push_back(static_cast<float>(i));  // crosses into mapped buffers
+  EXPECT_EQ(v[2'999'999], 2999999.0f);
+  ValueVector<float> w = v;
+  EXPECT_EQ(w.size(), v.size());
+  EXPECT_EQ(w.back(), v.back());
+  const std::vector<float> plain(v.begin(), v.end());
+  EXPECT_TRUE(v == plain);
+  EXPECT_TRUE(plain == v);
+  w[17] = -1.0f;
+  EXPECT_TRUE(w != plain);
+  EXPECT_FALSE(ValueVector<float>(3, 1.0f) == std::vector<float>(2, 1.0f));
+  v.clear();
+  v.shrink_to_fit();
+  EXPECT_TRUE(v.empty());
+}
+
+TEST(ValueAllocator, AbsurdCountsThrowInsteadOfWrapping) {
+  ValueAllocator<float> a;
+  EXPECT_THROW(a.allocate(~size_t{0} / 2), std::bad_array_new_length);
+}
+
+}  // namespace
+}  // namespace nnr
