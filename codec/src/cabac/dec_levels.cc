@@ -114,6 +114,13 @@ class SpanContexts {
   DecContext initial_[kMax];
 };
 
+// Measured on the 25.6 M-parameter DQ stream and found no faster (all
+// bit-exact): reading both candidate pr of the first AbsGr flag before the
+// sign and selecting after it; choosing the next element's significance
+// context and pr by the level's parity with selects, read during the AbsGr
+// flags; two block rows from entry points decoded in lockstep in one thread
+// (3 % slower: the two lanes' registers spill); clang instead of gcc (10 %
+// slower).
 template <bool kDq, bool kFloat>
 void decode_span(ArithDecoder& dec, TensorContexts& tc, int n, const ScanGeometry& g,
                  int64_t row_begin, int64_t row_end, uint32_t& state_io, const LevelSink& sink,
