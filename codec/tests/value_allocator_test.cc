@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "dec/output_buffer.h"
 #include "nnr/tensor.h"
 
 namespace nnr {
@@ -59,6 +60,37 @@ TEST(ValueAllocator, VectorsGrowCopyAndCompareWithPlainVectors) {
 TEST(ValueAllocator, AbsurdCountsThrowInsteadOfWrapping) {
   ValueAllocator<float> a;
   EXPECT_THROW(a.allocate(~size_t{0} / 2), std::bad_array_new_length);
+}
+
+}  // namespace
+}  // namespace nnr
+
+namespace nnr {
+namespace {
+
+TEST(ResizeOutput, GivesWritableBuffersOfTheSizeAskedFor) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{1000}, size_t{3} << 20}) {
+    ValueVector<float> v;
+    resize_output(v, n);
+    ASSERT_EQ(v.size(), n);
+    for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(i);
+    if (n) {
+      EXPECT_EQ(v[n - 1], static_cast<float>(n - 1));
+    }
+  }
+  ValueVector<int32_t> l;
+  resize_output(l, size_t{5} << 20);
+  ASSERT_EQ(l.size(), size_t{5} << 20);
+  l.back() = 7;
+  EXPECT_EQ(l.back(), 7);
+}
+
+TEST(ResizeOutput, GrowsANonEmptyBufferWithZeros) {
+  ValueVector<int32_t> l(3, 9);
+  resize_output(l, 6);
+  EXPECT_EQ(l, (std::vector<int32_t>{9, 9, 9, 0, 0, 0}));
+  resize_output(l, 2);
+  EXPECT_EQ(l, (std::vector<int32_t>{9, 9}));
 }
 
 }  // namespace

@@ -16,6 +16,10 @@ namespace nnr {
 void* value_storage_allocate(std::size_t bytes);
 void value_storage_free(void* p, std::size_t bytes) noexcept;
 
+// The value of an element that is left uninitialised: a container grown
+// from a range of these gets storage only (see ValueAllocator::construct).
+struct NoInit {};
+
 template <typename T>
 struct ValueAllocator {
   using value_type = T;
@@ -31,6 +35,13 @@ struct ValueAllocator {
     return static_cast<T*>(p);
   }
   void deallocate(T* p, std::size_t n) noexcept { value_storage_free(p, n * sizeof(T)); }
+
+  // Default-initialisation, which for the value types is no write at all;
+  // every other construction is the usual one.
+  template <typename U>
+  void construct(U* p, NoInit) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
 
   template <typename U>
   bool operator==(const ValueAllocator<U>&) const noexcept {

@@ -1,6 +1,8 @@
 #include "dec/output_buffer.h"
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -30,15 +32,54 @@ void populate(void* p, size_t bytes) {
 #endif
 }
 
+// A random-access range of n NoInit values.
+class NoInitIterator {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = NoInit;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const NoInit*;
+  using reference = NoInit;
+
+  explicit NoInitIterator(difference_type i) : i_(i) {}
+  NoInit operator*() const { return NoInit{}; }
+  NoInitIterator& operator++() {
+    ++i_;
+    return *this;
+  }
+  NoInitIterator operator++(int) { return NoInitIterator(i_++); }
+  NoInitIterator& operator--() {
+    --i_;
+    return *this;
+  }
+  NoInitIterator& operator+=(difference_type d) {
+    i_ += d;
+    return *this;
+  }
+  NoInitIterator operator+(difference_type d) const { return NoInitIterator(i_ + d); }
+  difference_type operator-(const NoInitIterator& o) const { return i_ - o.i_; }
+  NoInit operator[](difference_type) const { return NoInit{}; }
+  bool operator==(const NoInitIterator& o) const { return i_ == o.i_; }
+  bool operator!=(const NoInitIterator& o) const { return i_ != o.i_; }
+  bool operator<(const NoInitIterator& o) const { return i_ < o.i_; }
+
+ private:
+  difference_type i_;
+};
+
 }  // namespace
 
+// The decoder writes every element, so new elements are left unwritten: a
+// zero fill first would be a second pass over up to hundreds of megabytes.
 template <typename T>
 void resize_output(ValueVector<T>& v, size_t n) {
-  if (v.empty() && v.capacity() < n) {
-    v.reserve(n);
-    populate(v.data(), n * sizeof(T));
+  if (!v.empty() || n == 0) {
+    v.resize(n);
+    return;
   }
-  v.resize(n);
+  ValueVector<T> fresh(NoInitIterator(0), NoInitIterator(static_cast<std::ptrdiff_t>(n)));
+  populate(fresh.data(), n * sizeof(T));
+  v.swap(fresh);
 }
 
 template void resize_output<float>(ValueVector<float>&, size_t);

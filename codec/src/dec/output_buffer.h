@@ -8,9 +8,10 @@
 
 namespace nnr {
 
-// v.resize(n) for a fresh buffer, the pages of a large one faulted in by one
-// call instead of one trap per page on first touch (the allocator has asked
-// for huge pages already).
+// v.resize(n) for the decoder's output. An empty v gets n elements left
+// unwritten (the decoder writes each one), the pages of a large buffer
+// faulted in by one call instead of one trap per page on first touch (the
+// allocator has asked for huge pages already); else a plain resize.
 template <typename T>
 void resize_output(ValueVector<T>& v, size_t n);
 
