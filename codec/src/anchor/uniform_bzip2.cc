@@ -183,7 +183,7 @@ Status anchor_decode(const uint8_t* data, size_t size, const DecodeOptions& opti
     for (size_t i = 0; i < out->tensors.size(); ++i) {
       DecodedTensor& t = out->tensors[i];
       const size_t n = static_cast<size_t>(t.numel());
-      std::vector<int32_t> l(n);
+      ValueVector<int32_t> l(n);
       for (size_t k = 0; k < n; ++k) {
         uint32_t v = 0;
         for (int b = 0; b < 4; ++b) v |= uint32_t{values[off + 4 * k + b]} << (8 * b);
@@ -191,14 +191,14 @@ Status anchor_decode(const uint8_t* data, size_t size, const DecodeOptions& opti
       }
       off += 4 * n;
       if (t.dtype == DType::kInt32) {
-        t.i32.assign(l.begin(), l.end());
+        t.i32 = std::move(l);
       } else {
         const float step = step_size(qps[i], qp_density);
         t.info.qp = qps[i];
         t.info.step_size = step;
         t.f32.resize(n);
         for (size_t k = 0; k < n; ++k) t.f32[k] = static_cast<float>(l[k]) * step;
-        if (options.keep_levels) t.levels.assign(l.begin(), l.end());
+        if (options.keep_levels) t.levels = std::move(l);
       }
     }
     return Status();

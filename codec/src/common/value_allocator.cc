@@ -14,6 +14,7 @@ constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // From two huge pages on: below that, rounding up to whole huge pages would
 // waste too large a share of the mapping.
 constexpr std::size_t kMapMin = 2 * kHugePage;
+constexpr std::size_t kMapMax = std::size_t{1} << 48;  // beyond any address space: operator new refuses
 
 std::size_t mapped_size(std::size_t bytes) { return (bytes + kHugePage - 1) & ~(kHugePage - 1); }
 
@@ -21,7 +22,7 @@ std::size_t mapped_size(std::size_t bytes) { return (bytes + kHugePage - 1) & ~(
 
 void* value_storage_allocate(std::size_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (bytes >= kMapMin && bytes <= (std::size_t{1} << 48)) {
+  if (bytes >= kMapMin && bytes <= kMapMax) {
     // Map one huge page more than needed, then unmap the parts outside the
     // first aligned run: a mapping of its own, aligned at both ends.
     const std::size_t len = mapped_size(bytes);
@@ -30,7 +31,7 @@ void* value_storage_allocate(std::size_t bytes) {
     const uintptr_t r = reinterpret_cast<uintptr_t>(raw);
     const uintptr_t a = (r + kHugePage - 1) & ~(kHugePage - 1);
     if (a > r) munmap(raw, a - r);
-    if (a + len < r + len + kHugePage) munmap(reinterpret_cast<void*>(a + len), r + len + kHugePage - (a + len));
+    munmap(reinterpret_cast<void*>(a + len), r + kHugePage - a);  // a - r < kHugePage: never empty
     (void)madvise(reinterpret_cast<void*>(a), len, MADV_HUGEPAGE);  // a hint: refused means 4 KiB pages
     return reinterpret_cast<void*>(a);
   }
@@ -41,7 +42,7 @@ void* value_storage_allocate(std::size_t bytes) {
 void value_storage_free(void* p, std::size_t bytes) noexcept {
   if (!p) return;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (bytes >= kMapMin && bytes <= (std::size_t{1} << 48)) {
+  if (bytes >= kMapMin && bytes <= kMapMax) {
     munmap(p, mapped_size(bytes));
     return;
   }
