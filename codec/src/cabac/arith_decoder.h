@@ -72,6 +72,8 @@ class ArithDecoder {
     return nb ^ 1u;
   }
   uint32_t decode_bin(DecContext& ctx) { return decode_bin_core(k_, ctx); }
+  // The refill of shift(), for a caller that decides in its own code.
+  Core refilled_core(Core k) { return refilled(k); }
   // A regular bin with a ContextModel (init-set flags, tests).
   uint32_t decode_bin(ContextModel& ctx) {
     const uint32_t bin = decide_nb(k_, static_cast<uint32_t>((ctx.p() >> 3) & 0x3F0)) ^ 1u;

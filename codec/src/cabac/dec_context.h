@@ -63,10 +63,13 @@ struct DecContext {
   // lookup on (sb, bin, j). Rows by nb = 1 - bin, which the decision gives
   // directly; 64-bit index arithmetic needs no extensions.
   __attribute__((always_inline)) void update_nb(uint32_t nb) {
-    const uint32_t row = nb << 8;
-    const DecTables::NextA na = kDecTables.next_a[ia + row];
-    const int j = (b - static_cast<int>(nb)) >> 7;
-    const int b_new = b + kDecTables.delta_b[ib + row + j];
+    // 64-bit index arithmetic: no extensions, table offsets fold into the loads.
+    const int64_t nb64 = nb;
+    const int64_t row = nb64 << 8;
+    const int64_t b64 = b;
+    const DecTables::NextA na = kDecTables.next_a[int64_t{ia} + row];
+    const int64_t j = (b64 - nb64) >> 7;
+    const int64_t b_new = b64 + kDecTables.delta_b[int64_t{ib} + row + j];
     ia = na.ia;
     b = static_cast<int16_t>(b_new);
     pr = static_cast<uint16_t>(((b_new + na.a16) >> 3) & 0x3F0);

@@ -1,0 +1,55 @@
+#include "cabac/bin_steps.h"
+
+#include "cabac/contexts.h"
+#include "cabac/tables.h"
+
+namespace nnr {
+
+BinSteps::BinSteps(DecContext* ctx, int n, bool dq)
+    : n_(static_cast<size_t>(n)), steps_(32 + 16 * n_ + 16) {
+  BinStep* const t = steps_.data();
+  const auto sig_ctx = [&](uint32_t s, uint32_t c) { return ctx + (dq ? 3 * s + c : c); };
+  const auto next_state = [&](uint32_t s, uint32_t mag) { return dq ? kDqNextState[s][mag & 1] : 0u; };
+  DecContext* const gr_ctx = ctx + ContextLayout::kAbsGr;
+  for (uint32_t s = 0; s < 8; ++s) {
+    for (uint32_t c = 0; c < 3; ++c) {
+      // Significance: 1 goes on to the sign, 0 ends a zero level.
+      const uint32_t s2 = next_state(s, 0);
+      const bool self = sig_ctx(s2, 0) == sig_ctx(s, c);
+      t[sig(s, c)] = BinStep{ctx + ContextLayout::kSign + c, sig_ctx(s2, 0), t + sign(s), t + sig(s2, 0),
+                             0, self ? BinStep::kSelf : BinStep::kPlain, 1};
+    }
+    // Sign: either way the first AbsGr flag, of the sign's pair.
+    t[sign(s)] = BinStep{gr_ctx + 1, gr_ctx, t + gr(0, 1, s), t + gr(0, 0, s), 0, BinStep::kPlain, 0};
+    for (uint32_t j = 0; j < n_; ++j) {
+      for (uint32_t neg = 0; neg < 2; ++neg) {
+        // AbsGr flag j: 1 goes on to flag j + 1 (or the remainder after
+        // flag N - 1), 0 ends a level of magnitude j + 1.
+        const uint32_t mag = j + 1;
+        const uint32_t s2 = next_state(s, mag);
+        const uint32_t c2 = 2 - neg;
+        const int32_t l = static_cast<int32_t>(dq ? 2 * mag - (s & 1) : mag);
+        const bool last = mag == n_;
+        t[gr(j, neg, s)] = BinStep{last ? gr_ctx : gr_ctx + 2 * mag + neg, sig_ctx(s2, c2),
+                                   t + (last ? rem(neg, s) : gr(mag, neg, s)), t + sig(s2, c2),
+                                   neg ? -l : l, BinStep::kPlain, 1};
+      }
+    }
+    for (uint32_t neg = 0; neg < 2; ++neg)
+      t[rem(neg, s)] = BinStep{gr_ctx, gr_ctx, t + rem(neg, s), t + rem(neg, s), 0, BinStep::kRem, 0};
+  }
+}
+
+void BinSteps::sig_state(const BinStep* step, uint32_t& s, uint32_t& c) const {
+  const size_t i = static_cast<size_t>(step - steps_.data());
+  s = static_cast<uint32_t>(i / 3);
+  c = static_cast<uint32_t>(i % 3);
+}
+
+void BinSteps::rem_state(const BinStep* step, uint32_t& neg, uint32_t& s) const {
+  const size_t i = static_cast<size_t>(step - steps_.data()) - rem(0, 0);
+  neg = static_cast<uint32_t>(i >> 3);
+  s = static_cast<uint32_t>(i & 7);
+}
+
+}  // namespace nnr

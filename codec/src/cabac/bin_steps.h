@@ -1,0 +1,58 @@
+// The level binarisation (spec 6) as a bin-level state machine: for each
+// decoding state (element phase, sign, DQ state, neighbour class) the step
+// says what follows a bin 1 and a bin 0. The level decoder then selects its
+// next context, step and output position after each decision instead of
+// branching on the bin, which a branch predictor gets wrong about once per
+// level (where the AbsGr flags end).
+#ifndef NNR_CABAC_BIN_STEPS_H
+#define NNR_CABAC_BIN_STEPS_H
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "cabac/dec_context.h"
+
+namespace nnr {
+
+struct BinStep {
+  enum Kind : uint32_t {
+    kPlain = 0,
+    kSelf = 1,  // ctx0 is this step's own context: its pr is the updated one
+    kRem = 2,   // all N AbsGr flags were 1: the Exp-Golomb remainder follows
+  };
+  DecContext* ctx1;      // the context of the next bin after bin 1
+  DecContext* ctx0;      // after bin 0
+  const BinStep* next1;  // the next step after bin 1
+  const BinStep* next0;
+  int32_t level0;  // the level L when bin 0 ends the element
+  uint32_t kind;
+  int64_t inc0;  // 1 when bin 0 ends an element (the output advances)
+};
+
+// The steps of one tensor's contexts; ctx0 / ctx1 point into `ctx`.
+class BinSteps {
+ public:
+  BinSteps(DecContext* ctx, int n, bool dq);
+
+  const BinStep* data() const { return steps_.data(); }
+  // Start of an element with DQ state s and neighbour class c.
+  const BinStep* sig_step(uint32_t s, uint32_t c) const { return steps_.data() + sig(s, c); }
+  // The DQ state and neighbour class of an element-start step.
+  void sig_state(const BinStep* t, uint32_t& s, uint32_t& c) const;
+  // Sign and DQ state of a remainder step.
+  void rem_state(const BinStep* t, uint32_t& neg, uint32_t& s) const;
+
+ private:
+  static size_t sig(uint32_t s, uint32_t c) { return 3 * s + c; }
+  static size_t sign(uint32_t s) { return 24 + s; }
+  static size_t gr(uint32_t j, uint32_t neg, uint32_t s) { return 32 + (2 * j + neg) * 8 + s; }
+  size_t rem(uint32_t neg, uint32_t s) const { return 32 + 16 * n_ + neg * 8 + s; }
+
+  size_t n_;
+  std::vector<BinStep> steps_;
+};
+
+}  // namespace nnr
+
+#endif  // NNR_CABAC_BIN_STEPS_H
