@@ -6,11 +6,12 @@
 namespace nnr {
 
 BinSteps::BinSteps(DecContext* ctx, int n, bool dq)
-    : n_(static_cast<size_t>(n)), steps_(32 + 16 * n_ + 16) {
+    : n_(static_cast<size_t>(n)), steps_(32 + 16 * n_ + 1025) {
   BinStep* const t = steps_.data();
   const auto sig_ctx = [&](uint32_t s, uint32_t c) { return ctx + (dq ? 3 * s + c : c); };
   const auto next_state = [&](uint32_t s, uint32_t mag) { return dq ? kDqNextState[s][mag & 1] : 0u; };
   DecContext* const gr_ctx = ctx + ContextLayout::kAbsGr;
+  DecContext* const prefix = gr_ctx + 2 * n_;
   for (uint32_t s = 0; s < 8; ++s) {
     for (uint32_t c = 0; c < 3; ++c) {
       // Significance: 1 goes on to the sign, 0 ends a zero level.
@@ -30,14 +31,25 @@ BinSteps::BinSteps(DecContext* ctx, int n, bool dq)
         const uint32_t c2 = 2 - neg;
         const int32_t l = static_cast<int32_t>(dq ? 2 * mag - (s & 1) : mag);
         const bool last = mag == n_;
-        t[gr(j, neg, s)] = BinStep{last ? gr_ctx : gr_ctx + 2 * mag + neg, sig_ctx(s2, c2),
-                                   t + (last ? rem(neg, s) : gr(mag, neg, s)), t + sig(s2, c2),
+        t[gr(j, neg, s)] = BinStep{last ? prefix : gr_ctx + 2 * mag + neg, sig_ctx(s2, c2),
+                                   t + (last ? pre(0, neg, s) : gr(mag, neg, s)), t + sig(s2, c2),
                                    neg ? -l : l, BinStep::kPlain, 1};
       }
     }
-    for (uint32_t neg = 0; neg < 2; ++neg)
-      t[rem(neg, s)] = BinStep{gr_ctx, gr_ctx, t + rem(neg, s), t + rem(neg, s), 0, BinStep::kRem, 0};
+    for (uint32_t neg = 0; neg < 2; ++neg) {
+      for (uint32_t p = 0; p < 32; ++p) {
+        // Prefix bin p: 1 goes on to bin p + 1, 0 to the suffix of p bins
+        // (the context after it is a placeholder: the suffix step sets its own).
+        const bool last = p == 31;
+        t[pre(p, neg, s)] = BinStep{last ? prefix : prefix + p + 1, prefix + p,
+                                    t + (last ? prefix_error() : pre(p + 1, neg, s)), t + suffix(p, neg, s),
+                                    0, BinStep::kPlain, 0};
+        t[suffix(p, neg, s)] = BinStep{prefix, prefix, t + suffix(p, neg, s), t + suffix(p, neg, s), 0,
+                                       BinStep::kSuffix, 0};
+      }
+    }
   }
+  t[prefix_error()] = BinStep{prefix, prefix, t + prefix_error(), t + prefix_error(), 0, BinStep::kPrefixError, 0};
 }
 
 void BinSteps::sig_state(const BinStep* step, uint32_t& s, uint32_t& c) const {
@@ -46,9 +58,10 @@ void BinSteps::sig_state(const BinStep* step, uint32_t& s, uint32_t& c) const {
   c = static_cast<uint32_t>(i % 3);
 }
 
-void BinSteps::rem_state(const BinStep* step, uint32_t& neg, uint32_t& s) const {
-  const size_t i = static_cast<size_t>(step - steps_.data()) - rem(0, 0);
-  neg = static_cast<uint32_t>(i >> 3);
+void BinSteps::suffix_state(const BinStep* step, uint32_t& p, uint32_t& neg, uint32_t& s) const {
+  const size_t i = static_cast<size_t>(step - steps_.data()) - suffix(0, 0, 0);
+  p = static_cast<uint32_t>(i >> 4);
+  neg = static_cast<uint32_t>((i >> 3) & 1);
   s = static_cast<uint32_t>(i & 7);
 }
 

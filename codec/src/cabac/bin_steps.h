@@ -3,7 +3,8 @@
 // says what follows a bin 1 and a bin 0. The level decoder then selects its
 // next context, step and output position after each decision instead of
 // branching on the bin, which a branch predictor gets wrong about once per
-// level (where the AbsGr flags end).
+// level (where the AbsGr flags end). The Exp-Golomb prefix of the
+// remainder is part of the machine too; its bypass suffix is not.
 #ifndef NNR_CABAC_BIN_STEPS_H
 #define NNR_CABAC_BIN_STEPS_H
 
@@ -19,7 +20,8 @@ struct BinStep {
   enum Kind : uint32_t {
     kPlain = 0,
     kSelf = 1,  // ctx0 is this step's own context: its pr is the updated one
-    kRem = 2,   // all N AbsGr flags were 1: the Exp-Golomb remainder follows
+    kSuffix = 2,       // the Exp-Golomb prefix ended: its bypass suffix follows
+    kPrefixError = 3,  // a prefix of more than 31 ones (the level exceeds any bound)
   };
   DecContext* ctx1;      // the context of the next bin after bin 1
   DecContext* ctx0;      // after bin 0
@@ -40,14 +42,17 @@ class BinSteps {
   const BinStep* sig_step(uint32_t s, uint32_t c) const { return steps_.data() + sig(s, c); }
   // The DQ state and neighbour class of an element-start step.
   void sig_state(const BinStep* t, uint32_t& s, uint32_t& c) const;
-  // Sign and DQ state of a remainder step.
-  void rem_state(const BinStep* t, uint32_t& neg, uint32_t& s) const;
+  // Prefix length, sign and DQ state of a suffix step.
+  void suffix_state(const BinStep* t, uint32_t& p, uint32_t& neg, uint32_t& s) const;
 
  private:
   static size_t sig(uint32_t s, uint32_t c) { return 3 * s + c; }
   static size_t sign(uint32_t s) { return 24 + s; }
   static size_t gr(uint32_t j, uint32_t neg, uint32_t s) { return 32 + (2 * j + neg) * 8 + s; }
-  size_t rem(uint32_t neg, uint32_t s) const { return 32 + 16 * n_ + neg * 8 + s; }
+  // Exp-Golomb prefix bin p (spec 6), and the suffix after a prefix of p ones.
+  size_t pre(uint32_t p, uint32_t neg, uint32_t s) const { return 32 + 16 * n_ + (2 * p + neg) * 8 + s; }
+  size_t suffix(uint32_t p, uint32_t neg, uint32_t s) const { return 32 + 16 * n_ + 512 + (2 * p + neg) * 8 + s; }
+  size_t prefix_error() const { return 32 + 16 * n_ + 1024; }
 
   size_t n_;
   std::vector<BinStep> steps_;

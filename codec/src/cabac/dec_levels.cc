@@ -42,23 +42,6 @@ constexpr int64_t kOverreadCheckInterval = 4096;
               "decoded level " + std::to_string(v) + " is outside the int32 range");
 }
 
-// The Exp-Golomb remainder after N AbsGr flags equal to 1 (spec 6), and
-// |k| = N + 1 + rem. Rare, so kept out of the element loop; the registers
-// go in and out by value so the caller's copy can stay in machine registers.
-struct Remainder {
-  ArithDecoder::Core k;
-  int64_t mag;
-};
-__attribute__((noinline)) Remainder decode_remainder(ArithDecoder& dec, ArithDecoder::Core k,
-                                                     DecContext* prefix, int n) {
-  int p = 0;
-  while (dec.decode_bin_core(k, prefix[p])) {
-    if (++p == 32) return Remainder{k, -1};  // the caller throws with its registers updated
-  }
-  const int64_t rem = (int64_t{1} << p) - 1 + (p ? int64_t{dec.decode_bypass_bins_core(k, p)} : 0);
-  return Remainder{k, n + 1 + rem};
-}
-
 // The reconstruction level L of magnitude `mag` (DQ: 2|k| - (state & 1)),
 // checked against the int32 range; for magnitudes past the AbsGr flags.
 int32_t checked_level(int64_t mag, uint32_t neg, uint32_t state, bool dq) {
@@ -163,7 +146,6 @@ template <bool kDq>
 void decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& bs, DecContext* ctx, int n,
                 uint32_t& state, uint32_t& c, int32_t* out, int64_t count) {
   ArithDecoder::Core k = k_io;  // in machine registers; written back on return and on error
-  DecContext* const prefix = ctx + 27 + 2 * n;
   const uint32_t s0 = kDq ? state : 0;  // without DQ the state stays as it is
   const BinStep* e = bs.sig_step(s0, c);
   DecContext* cur = ctx + (kDq ? 3 * s0 + c : c);
@@ -173,24 +155,24 @@ void decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& bs,
   const DecTables* const tables = &kDecTables;
 #endif
   while (out != out_end) {
-    if (__builtin_expect(e->kind == BinStep::kRem, 0)) {
-      uint32_t neg = 0, s = 0;
-      bs.rem_state(e, neg, s);
-      const Remainder rem = decode_remainder(dec, k, prefix, n);
-      k = rem.k;
-      if (rem.mag < 0) {
+    if (__builtin_expect(e->kind >= BinStep::kSuffix, 0)) {
+      // |k| = N + 1 + rem, rem = 2^p - 1 + the p suffix bins (spec 6).
+      if (e->kind == BinStep::kPrefixError) {
         k_io = k;
         prefix_error();
       }
+      uint32_t p = 0, neg = 0, s = 0;
+      bs.suffix_state(e, p, neg, s);
+      const int64_t mag = n + int64_t{1} + ((int64_t{1} << p) - 1) + dec.decode_bypass_run_core(k, static_cast<int>(p));
       int32_t l;
       try {
-        l = checked_level(rem.mag, neg, s, kDq);
+        l = checked_level(mag, neg, s, kDq);
       } catch (...) {
         k_io = k;
         throw;
       }
       *out++ = l;
-      const uint32_t s2 = kDq ? dq_next(s, static_cast<uint32_t>(rem.mag)) : 0;
+      const uint32_t s2 = kDq ? dq_next(s, static_cast<uint32_t>(mag)) : 0;
       const uint32_t c2 = 2 - neg;
       e = bs.sig_step(s2, c2);
       cur = ctx + (kDq ? 3 * s2 + c2 : c2);
