@@ -102,8 +102,11 @@ class ArithDecoder {
   // payload bit each and a subtraction of R whenever D >= R are the division
   // of (D << n) + those bits by R; the bins are the quotient, the new D the
   // remainder. One division instead of a loop whose exit mispredicts.
+  // (A segment no encoder writes can start with D >= R, where D keeps
+  // growing: that case takes the bins one by one.)
   uint32_t decode_bypass_run_core(Core& k, int n) {
     if (n == 0) return 0;
+    if (__builtin_expect((k.value >> kTop) >= k.range, 0)) return decode_bypass_bins_core(k, n);
     if (k.cnt < n) k = refilled(k);
     const uint64_t x = k.value >> (kTop - n);
     const uint64_t q = x / k.range;

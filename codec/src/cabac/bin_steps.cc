@@ -58,11 +58,4 @@ void BinSteps::sig_state(const BinStep* step, uint32_t& s, uint32_t& c) const {
   c = static_cast<uint32_t>(i % 3);
 }
 
-void BinSteps::suffix_state(const BinStep* step, uint32_t& p, uint32_t& neg, uint32_t& s) const {
-  const size_t i = static_cast<size_t>(step - steps_.data()) - suffix(0, 0, 0);
-  p = static_cast<uint32_t>(i >> 4);
-  neg = static_cast<uint32_t>((i >> 3) & 1);
-  s = static_cast<uint32_t>(i & 7);
-}
-
 }  // namespace nnr

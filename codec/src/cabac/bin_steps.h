@@ -43,7 +43,12 @@ class BinSteps {
   // The DQ state and neighbour class of an element-start step.
   void sig_state(const BinStep* t, uint32_t& s, uint32_t& c) const;
   // Prefix length, sign and DQ state of a suffix step.
-  void suffix_state(const BinStep* t, uint32_t& p, uint32_t& neg, uint32_t& s) const;
+  void suffix_state(const BinStep* t, uint32_t& p, uint32_t& neg, uint32_t& s) const {
+    const size_t i = static_cast<size_t>(t - steps_.data()) - suffix(0, 0, 0);
+    p = static_cast<uint32_t>(i >> 4);
+    neg = static_cast<uint32_t>((i >> 3) & 1);
+    s = static_cast<uint32_t>(i & 7);
+  }
 
  private:
   static size_t sig(uint32_t s, uint32_t c) { return 3 * s + c; }

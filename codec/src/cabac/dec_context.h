@@ -35,7 +35,9 @@ struct DecTables {
 
   DecTables();
 };
-extern const DecTables kDecTables;
+// Hidden: code built position-independent addresses it directly, not
+// through the GOT (a load less per bin in the level decoder).
+extern const DecTables kDecTables __attribute__((visibility("hidden")));
 
 struct DecContext {
   int16_t b = 0;

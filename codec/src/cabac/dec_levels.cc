@@ -155,30 +155,6 @@ void decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& bs,
   const DecTables* const tables = &kDecTables;
 #endif
   while (out != out_end) {
-    if (__builtin_expect(e->kind >= BinStep::kSuffix, 0)) {
-      // |k| = N + 1 + rem, rem = 2^p - 1 + the p suffix bins (spec 6).
-      if (e->kind == BinStep::kPrefixError) {
-        k_io = k;
-        prefix_error();
-      }
-      uint32_t p = 0, neg = 0, s = 0;
-      bs.suffix_state(e, p, neg, s);
-      const int64_t mag = n + int64_t{1} + ((int64_t{1} << p) - 1) + dec.decode_bypass_run_core(k, static_cast<int>(p));
-      int32_t l;
-      try {
-        l = checked_level(mag, neg, s, kDq);
-      } catch (...) {
-        k_io = k;
-        throw;
-      }
-      *out++ = l;
-      const uint32_t s2 = kDq ? dq_next(s, static_cast<uint32_t>(mag)) : 0;
-      const uint32_t c2 = 2 - neg;
-      e = bs.sig_step(s2, c2);
-      cur = ctx + (kDq ? 3 * s2 + c2 : c2);
-      pr = cur->pr;
-      continue;
-    }
 #ifdef NNR_BIN_STEP_ASM
     if (__builtin_expect(e->kind == BinStep::kPlain, 1)) {
       uint64_t ta, tb, tc, td, tdi, tbp;
@@ -267,6 +243,30 @@ void decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& bs,
       continue;
     }
 #endif
+    if (__builtin_expect(e->kind >= BinStep::kSuffix, 0)) {
+      // |k| = N + 1 + rem, rem = 2^p - 1 + the p suffix bins (spec 6).
+      if (e->kind == BinStep::kPrefixError) {
+        k_io = k;
+        prefix_error();
+      }
+      uint32_t p = 0, neg = 0, s = 0;
+      bs.suffix_state(e, p, neg, s);
+      const int64_t mag = n + int64_t{1} + ((int64_t{1} << p) - 1) + dec.decode_bypass_run_core(k, static_cast<int>(p));
+      int32_t l;
+      try {
+        l = checked_level(mag, neg, s, kDq);
+      } catch (...) {
+        k_io = k;
+        throw;
+      }
+      *out++ = l;
+      const uint32_t s2 = kDq ? dq_next(s, static_cast<uint32_t>(mag)) : 0;
+      const uint32_t c2 = 2 - neg;
+      e = bs.sig_step(s2, c2);
+      cur = ctx + (kDq ? 3 * s2 + c2 : c2);
+      pr = cur->pr;
+      continue;
+    }
     // The plain step: the successor's pr is read after the update.
     const bool one = dec.decode_bin_core(k, *cur) != 0;
     *out = e->level0;
