@@ -672,6 +672,42 @@ TEST(ReferenceEncoder, RandomSegmentsDecode) {
   }
 }
 
+// The level decoder has two forms, chosen per window of levels by the share
+// of levels past the N AbsGr flags; tensors with a small and a large share,
+// each with zero runs, both signs and levels up to the Exp-Golomb suffix,
+// decode to the reference encoder's input in both.
+TEST(ReferenceEncoder, BothLevelDecoderForms) {
+  std::mt19937_64 rng(31);
+  for (int large_pct : {8, 60}) {
+    for (int dq = 0; dq < 2; ++dq) {
+      for (int scan_order : {0, 2}) {
+        ref::RefTensor t;
+        t.height = 64;
+        t.width = 80;
+        t.block = ScanGeometry::make({t.height, t.width}, scan_order).block;
+        t.n = 4;
+        t.dq = dq != 0;
+        for (int64_t i = 0; i < t.height * t.width; ++i) {
+          const int r = static_cast<int>(rng() % 100);
+          int64_t v = 0;
+          if (r < large_pct) v = 5 + static_cast<int64_t>(rng() % 5000);
+          else if (r < 90) v = 1 + static_cast<int64_t>(rng() % 4);
+          // else a zero: about one in ten, often next to another
+          t.k.push_back(rng() & 1 ? -v : v);
+        }
+        const std::vector<uint8_t> seg = ref::encode_segment({t});
+        ArithDecoder d(seg.data(), seg.size());
+        expect_decodes(d, t, scan_order,
+                       "large " + std::to_string(large_pct) + "% dq " + std::to_string(dq) + " scan " +
+                           std::to_string(scan_order));
+        if (HasFatalFailure()) return;
+        EXPECT_EQ(d.decode_terminate(), 1u);
+        EXPECT_EQ(d.bytes_consumed(), seg.size());
+      }
+    }
+  }
+}
+
 // Entry points by the closed form of 5.5 agree with the decoder: starting a
 // decoder at (P, D) of a block row with init_at gives the same levels.
 TEST(ReferenceEncoder, EntryPointsClosedForm) {
