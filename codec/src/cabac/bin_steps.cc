@@ -6,7 +6,7 @@
 namespace nnr {
 
 BinSteps::BinSteps(DecContext* ctx, int n, bool dq)
-    : n_(static_cast<size_t>(n)), steps_(32 + 16 * n_ + 1025) {
+    : n_(static_cast<size_t>(n)), steps_(prefix_error() + 1) {
   BinStep* const t = steps_.data();
   const auto sig_ctx = [&](uint32_t s, uint32_t c) { return ctx + (dq ? 3 * s + c : c); };
   const auto next_state = [&](uint32_t s, uint32_t mag) { return dq ? kDqNextState[s][mag & 1] : 0u; };

@@ -65,7 +65,6 @@ struct DecContext {
   // lookup on (sb, bin, j). Rows by nb = 1 - bin, which the decision gives
   // directly; 64-bit index arithmetic needs no extensions.
   __attribute__((always_inline)) void update_nb(uint32_t nb) {
-    // 64-bit index arithmetic: no extensions, table offsets fold into the loads.
     const int64_t nb64 = nb;
     const int64_t row = nb64 << 8;
     const int64_t b64 = b;

@@ -51,14 +51,20 @@ struct Remainder {
   ArithDecoder::Core k;
   int64_t mag;
 };
+// |k| after N AbsGr flags and an Exp-Golomb prefix of p ones: the p suffix
+// bins give rem = 2^p - 1 + suffix, and |k| = N + 1 + rem (spec 6).
+inline int64_t large_magnitude(ArithDecoder& dec, ArithDecoder::Core& k, int n, int p) {
+  return n + int64_t{1} + ((int64_t{1} << p) - 1) + dec.decode_bypass_run_core(k, p);
+}
+
 __attribute__((noinline)) Remainder decode_remainder(ArithDecoder& dec, ArithDecoder::Core k,
                                                      DecContext* prefix, int n) {
   int p = 0;
   while (dec.decode_bin_core(k, prefix[p])) {
     if (++p == 32) return Remainder{k, -1};
   }
-  const int64_t rem = (int64_t{1} << p) - 1 + dec.decode_bypass_run_core(k, p);
-  return Remainder{k, n + 1 + rem};
+  const int64_t mag = large_magnitude(dec, k, n, p);
+  return Remainder{k, mag};
 }
 
 // The reconstruction level L of magnitude `mag` (DQ: 2|k| - (state & 1)),
@@ -170,7 +176,7 @@ int64_t decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& 
   const uint32_t s0 = kDq ? state : 0;  // without DQ the state stays as it is
   const BinStep* e = bs.sig_step(s0, c);
   DecContext* cur = ctx + (kDq ? 3 * s0 + c : c);
-  uint32_t pr = cur->pr;
+  [[maybe_unused]] uint32_t pr = cur->pr;  // cur's pr, kept for the asm step
   int32_t* const out_end = out + count;
 #ifdef NNR_BIN_STEP_ASM
   const DecTables* const tables = &kDecTables;
@@ -265,7 +271,6 @@ int64_t decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& 
     }
 #endif
     if (__builtin_expect(e->kind >= BinStep::kSuffix, 0)) {
-      // |k| = N + 1 + rem, rem = 2^p - 1 + the p suffix bins (spec 6).
       if (e->kind == BinStep::kPrefixError) {
         k_io = k;
         prefix_error();
@@ -273,7 +278,7 @@ int64_t decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& 
       uint32_t p = 0, neg = 0, s = 0;
       bs.suffix_state(e, p, neg, s);
       ++large;
-      const int64_t mag = n + int64_t{1} + ((int64_t{1} << p) - 1) + dec.decode_bypass_run_core(k, static_cast<int>(p));
+      const int64_t mag = large_magnitude(dec, k, n, static_cast<int>(p));
       int32_t l;
       try {
         l = checked_level(mag, neg, s, kDq);
