@@ -57,6 +57,42 @@ TEST(ValueAllocator, VectorsGrowCopyAndCompareWithPlainVectors) {
   EXPECT_TRUE(v.empty());
 }
 
+#if defined(__linux__)
+TEST(ValueAllocator, FreedLargeBuffersAreReusedWithinABound) {
+  value_storage_release_cached();
+  ASSERT_EQ(value_storage_cached_bytes(), 0u);
+  const size_t bytes = 3 * kHugePage + 100;  // mapped as 4 huge pages
+  void* p = value_storage_allocate(bytes);
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 0x5A, bytes);
+  value_storage_free(p, bytes);
+  EXPECT_EQ(value_storage_cached_bytes(), 4 * kHugePage);
+  // Another length does not take it; the same mapped length does.
+  void* other = value_storage_allocate(6 * kHugePage);
+  EXPECT_NE(other, p);
+  void* again = value_storage_allocate(4 * kHugePage - 8);
+  EXPECT_EQ(again, p);
+  EXPECT_EQ(value_storage_cached_bytes(), 0u);
+  std::memset(again, 1, 4 * kHugePage - 8);
+  value_storage_free(again, 4 * kHugePage - 8);
+  value_storage_free(other, 6 * kHugePage);
+
+  // 200 buffers of 8 MiB: at most 256 MiB and 64 buffers stay.
+  std::vector<void*> many;
+  for (int i = 0; i < 200; ++i) many.push_back(value_storage_allocate(4 * kHugePage));
+  for (void* q : many) value_storage_free(q, 4 * kHugePage);
+  EXPECT_LE(value_storage_cached_bytes(), size_t{256} << 20);
+  EXPECT_GT(value_storage_cached_bytes(), 0u);
+  value_storage_release_cached();
+  EXPECT_EQ(value_storage_cached_bytes(), 0u);
+  // A buffer larger than the bound is never kept.
+  void* big = value_storage_allocate(size_t{300} << 20);
+  ASSERT_NE(big, nullptr);
+  value_storage_free(big, size_t{300} << 20);
+  EXPECT_EQ(value_storage_cached_bytes(), 0u);
+}
+#endif
+
 TEST(ValueAllocator, AbsurdCountsThrowInsteadOfWrapping) {
   ValueAllocator<float> a;
   EXPECT_THROW(a.allocate(~size_t{0} / 2), std::bad_array_new_length);

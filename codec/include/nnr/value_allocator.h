@@ -2,7 +2,8 @@
 // new; large ones are mappings of their own, placed on a huge-page boundary
 // and whole huge pages long, so the kernel can back all of them with 2 MiB
 // pages: touching 100 MB of fresh 4 KiB pages costs 25 000 page faults, which
-// in a virtual machine made up a tenth of a one-shot decode.
+// in a virtual machine made up a tenth of a one-shot decode. Freed large
+// buffers are kept for reuse, within a bound.
 #ifndef NNR_VALUE_ALLOCATOR_H
 #define NNR_VALUE_ALLOCATOR_H
 
@@ -15,6 +16,11 @@ namespace nnr {
 // the system refuses. Large buffers (see the .cc) are huge-page mappings.
 void* value_storage_allocate(std::size_t bytes);
 void value_storage_free(void* p, std::size_t bytes) noexcept;
+// Freed large buffers are kept (up to 256 MiB) for the next buffer of the
+// same size, e.g. the same model decoded again; this returns them to the
+// system now. value_storage_cached_bytes() says how much is kept.
+void value_storage_release_cached() noexcept;
+std::size_t value_storage_cached_bytes() noexcept;
 
 // The value of an element that is left uninitialised: a container grown
 // from a range of these gets storage only (see ValueAllocator::construct).
