@@ -67,7 +67,7 @@ class ArithDecoder {
 
   // A regular bin with a decoder context (the level decoder's fast path).
   __attribute__((always_inline)) uint32_t decode_bin_core(Core& k, DecContext& ctx) {
-    const uint32_t nb = decide_nb(k, ctx.pr);
+    const uint32_t nb = decide_nb(k, ctx.row);
     ctx.update_nb(nb);
     return nb ^ 1u;
   }
@@ -76,7 +76,7 @@ class ArithDecoder {
   Core refilled_core(Core k) { return refilled(k); }
   // A regular bin with a ContextModel (init-set flags, tests).
   uint32_t decode_bin(ContextModel& ctx) {
-    const uint32_t bin = decide_nb(k_, static_cast<uint32_t>((ctx.p() >> 3) & 0x3F0)) ^ 1u;
+    const uint32_t bin = decide_nb(k_, kDecTables.row(static_cast<uint32_t>(ctx.p() >> 3) & 0x3F0u)) ^ 1u;
     ctx.update(bin);
     return bin;
   }
@@ -128,6 +128,13 @@ class ArithDecoder {
 
   void range_reset() { k_.range = 256; }
 
+  // For a level decoder that refills in its own loop as refilled() does
+  // (six bytes at once while pos + 8 <= size): the segment and the number
+  // of its bytes loaded into the register.
+  const uint8_t* segment_data() const { return data_; }
+  size_t segment_size() const { return size_; }
+  size_t& loaded_bytes() { return pos_; }
+
   // Shift count P since the start of the segment (spec 5.4): the bits loaded
   // minus the 9 of the window minus the valid look-ahead.
   uint64_t shift_count() const { return static_cast<uint64_t>(8 * static_cast<int64_t>(pos_) - 9 - k_.cnt); }
@@ -153,15 +160,16 @@ class ArithDecoder {
     k_ = refilled(k_);
   }
 
-  // The decision of 8.5 on a context with pr = 16 ((p >> 7) & 63). The
-  // outcome is unpredictable, so both are computed and selected, and the
-  // renormalisation of either comes without a bit scan: from the table for
-  // an LPS, at most one doubling for an MPS.
+  // The decision of 8.5 on a context whose row of the LPS tables is `row`
+  // (pr = 16 ((p >> 7) & 63) in DecTables). The outcome is unpredictable,
+  // so both are computed and selected, and the renormalisation of either
+  // comes without a bit scan: from the table for an LPS, at most one
+  // doubling for an MPS.
   // Returns 1 - bin.
-  __attribute__((always_inline)) uint32_t decide_nb(Core& k, uint32_t pr) {
+  __attribute__((always_inline)) uint32_t decide_nb(Core& k, const uint64_t* lps_row) {
     // The row's address is ready before the range: one add less after it
     // (the empty asm keeps the compiler from adding pr to the range instead).
-    const DecTables::Lps* row = kDecTables.lps + pr;
+    const DecTables::Lps* row = kDecTables.lps + kDecTables.pr_of(lps_row);
 #if defined(__GNUC__)
     asm("" : "+r"(row));
 #endif
@@ -203,7 +211,7 @@ class ArithDecoder {
     k.range = range;
     k.value = value;
     shift(k, static_cast<int>(n));
-    return (pr >> 9) ^ static_cast<uint32_t>(lps);  // 1 - MPS = (p < 0) = (pr >= 512)
+    return DecTables::row_nmps(lps_row) ^ static_cast<uint32_t>(lps);
   }
 
   __attribute__((always_inline)) void shift(Core& k, int n) {

@@ -2,14 +2,19 @@
 
 namespace nnr {
 
-DecTables::DecTables() : lps(), next_a(), delta_b() {
+DecTables::DecTables() : lps_r(), lps_r2(), lps_range(), lps_n(), next_a(), delta_b(), lps() {
   for (int i = 0; i < 64; ++i) {
     const int rho = i < 32 ? i : 64 - i;  // p >> 7 = i or i - 64
     for (int q = 0; q < 8; ++q) {
       const int r = kRlps[q][rho < 32 ? rho : 31];
       int n = 0;
       while ((r << n) < 256) ++n;
-      lps[16 * i + 8 + q] = Lps{static_cast<uint16_t>(r << n), static_cast<uint8_t>(r), static_cast<uint8_t>(n)};
+      const int e = 16 * i + 8 + q;
+      lps[e] = Lps{static_cast<uint16_t>(r << n), static_cast<uint8_t>(r), static_cast<uint8_t>(n)};
+      lps_r[e] = uint64_t(r) << kScale;
+      lps_r2[e] = uint64_t(r) << (kScale + 1);
+      lps_range[e] = uint64_t(r << n) << kScale;
+      lps_n[e] = static_cast<uint64_t>(n);
     }
   }
   for (int sa = 4; sa < 8; ++sa) {
@@ -20,8 +25,8 @@ DecTables::DecTables() : lps(), next_a(), delta_b() {
         const int x = 16 + ((s * a) >> 3);  // 0 .. 32 (32 only for a = -128, never reached)
         const int t = x < 32 ? kProbUpdate[x] : 0;
         const int a2 = a + s * (t >> sa);
-        next_a[512 * (sa - 4) + 256 * (1 - bin) + i] =
-            NextA{static_cast<uint16_t>(512 * (sa - 4) + (a2 & 255)), static_cast<int16_t>(16 * a2)};
+        next_a[512 * (sa - 4) + 256 * (1 - bin) + i] = NextA{
+            static_cast<uint16_t>(512 * (sa - 4) + (a2 & 255)), static_cast<int16_t>(16 * a2 - DecContext::kRowBias)};
       }
     }
   }

@@ -1,6 +1,7 @@
 // The decoder's working form of a context (spec 8.1, 8.4): the same two
-// estimators as ContextModel, laid out so a decision reads one field (p) and
-// the update is table lookups without shifts by sa / sb or sign juggling.
+// estimators as ContextModel, laid out so a decision reads one field (its
+// row of the LPS tables) and the update is table lookups without shifts by
+// sa / sb or sign juggling.
 #ifndef NNR_CABAC_DEC_CONTEXT_H
 #define NNR_CABAC_DEC_CONTEXT_H
 
@@ -12,68 +13,94 @@
 
 namespace nnr {
 
-// Tables of the decoder's hot loop, in one object so the loop needs one base
+// Tables of the decoder's hot loops, in one object so a loop needs one base
 // register for all of them.
-struct DecTables {
-  // A decision's outcome by pr = 16 ((p >> 7) & 63) + (R >> 5): rLPS (spec
-  // 8.3; the mirrored halves give rho = |p >> 7| without computing |.|) and
-  // the LPS renormalisation: rLPS << n >= 256 and n.
+//
+// The LPS tables have a row of 16 entries for each pr = 16 ((p >> 7) & 63)
+// (spec 8.3; the mirrored halves give rho = |p >> 7| without computing
+// |.|), entries 8 .. 15 used, at R >> 5. The level decoder's asm step reads
+// them through a row pointer into lps_r with the other arrays at fixed
+// distances, at the range's scale 2^55 so that each selected value is one
+// operation after its load. Rows are 128 bytes and the object is aligned to
+// 8192, so bit 12 of a row's address is 1 - MPS.
+struct alignas(8192) DecTables {
+  static constexpr int kScale = 55;
+  uint64_t lps_r[64 * 16];      // rLPS << 55
+  uint64_t lps_r2[64 * 16];     // rLPS << 56 (mod 2^64): 2R - 2 rLPS is the doubled rMPS
+  uint64_t lps_range[64 * 16];  // (rLPS << n) << 55: the range after an LPS
+  uint64_t lps_n[64 * 16];      // n, the LPS renormalisation
+  // By 512 (sa - 4) + 256 (1 - bin) + (a & 255): a' as 512 (sa - 4) + (a' & 255),
+  // and 16 a' - kRowBias (see DecContext).
+  struct NextA {
+    uint16_t ia;
+    int16_t a16;
+  };
+  NextA next_a[4 * 512];
+  // By 512 (sb - 4) + 256 (1 - bin) + 17 + j, j = (b - 1 + bin) >> 7 in -17 .. 15: b' - b.
+  int16_t delta_b[4 * 512];
+  // The same LPS values unscaled, by pr + (R >> 5), for the decisions in C++.
   struct Lps {
     uint16_t range;  // rLPS << n
     uint8_t r;       // rLPS
     uint8_t n;
   };
   Lps lps[64 * 16];
-  // By 512 (sa - 4) + 256 (1 - bin) + (a & 255): a' as 512 (sa - 4) + (a' & 255), and 16 a'.
-  struct NextA {
-    uint16_t ia;
-    int16_t a16;
-  };
-  NextA next_a[4 * 512];
-  // By 512 (sb - 4) + 256 (1 - bin) + 17 + j, j = (b - bin) >> 7 in -17 .. 15: b' - b.
-  int16_t delta_b[4 * 512];
 
   DecTables();
+
+  // The row for pr = 16 ((p >> 7) & 63).
+  const uint64_t* row(uint32_t pr) const { return lps_r + pr; }
+  uint32_t pr_of(const uint64_t* row) const { return static_cast<uint32_t>(row - lps_r); }
+  // 1 - MPS of a row.
+  static uint32_t row_nmps(const uint64_t* row) {
+    return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(row) >> 12) & 1u;
+  }
 };
 // Hidden: code built position-independent addresses it directly, not
-// through the GOT (a load less per bin in the level decoder).
+// through the GOT.
 extern const DecTables kDecTables __attribute__((visibility("hidden")));
 
+// A context. b is kept as bb = b + 128 ib, ib = 512 (sb - 4) + 17, so that
+// (bb - nb) >> 7 is the row of delta_b for nb = 0 and adding 32767 nb
+// before the shift adds that row's 256 nb: the update needs no field for sb.
+// 128 ib is 2176 modulo 8192, so p modulo 8192, which gives the row, is
+// bb + 16 a - 2176 (kRowBias, folded into next_a's a16).
 struct DecContext {
-  int16_t b = 0;
+  static constexpr int kRowBias = 2176;
+  int32_t bb = 0;
   uint16_t ia = 0;  // 512 (sa - 4) + (a & 255): row of next_a and a itself
-  uint16_t ib = 0;  // 512 (sb - 4) + 17: row of delta_b, biased for j >= -17
-  uint16_t pr = 0;  // 16 ((p >> 7) & 63), p = b + 16a: row of lps; MPS = pr < 512
+  uint16_t ib = 0;  // 512 (sb - 4) + 17
+  const uint64_t* row = nullptr;  // of the LPS tables, for p = b + 16a
 
   static DecContext from(const ContextModel& m) {
     DecContext c;
-    c.b = m.b;
-    c.ia = static_cast<uint16_t>(512 * (m.sa - 4) + (m.a & 255));
     c.ib = static_cast<uint16_t>(512 * (m.sb - 4) + 17);
-    c.pr = static_cast<uint16_t>((m.p() >> 3) & 0x3F0);
+    c.bb = m.b + 128 * c.ib;
+    c.ia = static_cast<uint16_t>(512 * (m.sa - 4) + (m.a & 255));
+    c.row = kDecTables.row(static_cast<uint32_t>(m.p() >> 3) & 0x3F0u);
     return c;
   }
   int a() const { return static_cast<int8_t>(ia & 255); }
+  int b() const { return bb - 128 * ib; }
   void store_to(ContextModel& m) const {
     m.a = static_cast<int16_t>(a());
-    m.b = b;
+    m.b = static_cast<int16_t>(b());
   }
 
   // a <- a + s (T[16 + ((s a) >> 3)] >> sa) is a lookup on (sa, bin, a).
   // b <- b + s (T[16 + ((s b) >> 7)] >> sb): with j = (b - 1 + bin) >> 7,
   // (s b) >> 7 is j for bin 1 and ~j for bin 0, so the signed step is a
   // lookup on (sb, bin, j). Rows by nb = 1 - bin, which the decision gives
-  // directly; 64-bit index arithmetic needs no extensions.
+  // directly.
   __attribute__((always_inline)) void update_nb(uint32_t nb) {
     const int64_t nb64 = nb;
-    const int64_t row = nb64 << 8;
-    const int64_t b64 = b;
-    const DecTables::NextA na = kDecTables.next_a[int64_t{ia} + row];
-    const int64_t j = (b64 - nb64) >> 7;
-    const int64_t b_new = b64 + kDecTables.delta_b[int64_t{ib} + row + j];
+    const int64_t bb64 = bb;
+    const DecTables::NextA na = kDecTables.next_a[int64_t{ia} + (nb64 << 8)];
+    const int64_t bb_new = bb64 + kDecTables.delta_b[(bb64 + 32767 * nb64) >> 7];
     ia = na.ia;
-    b = static_cast<int16_t>(b_new);
-    pr = static_cast<uint16_t>(((b_new + na.a16) >> 3) & 0x3F0);
+    bb = static_cast<int32_t>(bb_new);
+    row = reinterpret_cast<const uint64_t*>(reinterpret_cast<const char*>(kDecTables.lps_r) +
+                                            ((bb_new + na.a16) & 0x1F80));
   }
   void update(uint32_t bin) { update_nb(bin ^ 1u); }
 };

@@ -142,16 +142,148 @@ __attribute__((always_inline)) inline T select_if(bool cond, T if_true, T if_fal
 static_assert(offsetof(BinStep, ctx1) == 0 && offsetof(BinStep, ctx0) == 8 && offsetof(BinStep, next1) == 16 &&
                   offsetof(BinStep, next0) == 24 && offsetof(BinStep, level0) == 32 && offsetof(BinStep, inc0) == 40,
               "BinStep layout");
-static_assert(offsetof(DecTables, lps) == 0 && offsetof(DecTables::Lps, range) == 0 &&
-                  offsetof(DecTables::Lps, r) == 2 && offsetof(DecTables::Lps, n) == 3 && sizeof(DecTables::Lps) == 4,
-              "DecTables::Lps layout");
-static_assert(offsetof(DecTables, next_a) == 4096 && offsetof(DecTables::NextA, ia) == 0 &&
+static_assert(offsetof(BinStep, kind) == 36, "BinStep layout");
+static_assert(offsetof(DecTables, lps_r) == 0 && offsetof(DecTables, lps_r2) == 8192 &&
+                  offsetof(DecTables, lps_range) == 16384 && offsetof(DecTables, lps_n) == 24576 &&
+                  offsetof(DecTables, next_a) == 32768 && offsetof(DecTables::NextA, ia) == 0 &&
                   offsetof(DecTables::NextA, a16) == 2 && sizeof(DecTables::NextA) == 4 &&
-                  offsetof(DecTables, delta_b) == 12288,
+                  offsetof(DecTables, delta_b) == 40960 && DecTables::kScale == 55,
               "DecTables layout");
-static_assert(offsetof(DecContext, b) == 0 && offsetof(DecContext, ia) == 2 && offsetof(DecContext, ib) == 4 &&
-                  offsetof(DecContext, pr) == 6,
+static_assert(offsetof(DecContext, bb) == 0 && offsetof(DecContext, ia) == 4 && offsetof(DecContext, row) == 8,
               "DecContext layout");
+#endif
+
+#ifdef NNR_BIN_STEP_ASM
+// Plain steps of the bin-step machine, one bin each, in one asm loop, from
+// the step e at context cur while out != out_end; returns at a step of
+// another kind, at out_end, or when the register needs bytes and the
+// segment has fewer than 8 left (cnt < 0: the caller refills).
+//
+// The loop is bound by the number of its instructions as much as by its
+// latency chains, so the range is kept at the scale 2^55 of the window (the
+// tables hold rLPS, 2 rLPS and the LPS range at that scale and n), which
+// makes every selected value one operation after its load:
+//   - rMPS = R - rLPS has rMPS >= 256 in its sign bit, so the doubled MPS
+//     range 2R - 2 rLPS is selected on that flag;
+//   - (V - R) + rLPS carries exactly for an LPS (V < R) and is then the
+//     window after it;
+//   - the bin is that carry added to 1 - MPS (bit 12 of the row address).
+// After the decision the successors (context, its row, step, output
+// position) are selected, and the decided context is updated (8.4) as
+// DecContext::update_nb does. The successors' rows are read before that
+// update, so a step whose successor is its own context (kSelf) is not plain.
+__attribute__((always_inline)) inline void plain_steps(ArithDecoder& dec, ArithDecoder::Core& k, const BinStep*& e,
+                                                       DecContext*& cur, int32_t*& out, int32_t* const out_end) {
+  uint64_t v = k.value << 1;  // D at bit 55; the same valid bits below it
+  uint64_t rs = uint64_t{k.range} << DecTables::kScale;
+  int cnt = k.cnt;
+  const uint64_t* row = cur->row;
+  // What the loop reads rarely, behind one register (13 more are in use;
+  // a sanitizer build keeps the frame pointer).
+  struct Aux {
+    int32_t* out_end;
+    int64_t lim;  // a six-byte refill reads 8 bytes at pos
+    const uint8_t* data;
+    const DecTables* tables;
+    size_t pos;
+  } aux{out_end, static_cast<int64_t>(dec.segment_size()) - 8, dec.segment_data(), &kDecTables, dec.loaded_bytes()};
+  static_assert(offsetof(Aux, lim) == 8 && offsetof(Aux, data) == 16 && offsetof(Aux, tables) == 24 &&
+                    offsetof(Aux, pos) == 32,
+                "Aux layout");
+  uint64_t ta, tb, tq, td, tz, tc;
+  asm volatile(
+      "1:\n\t"
+      // The level this step stores (kept only when bin 0 ends the element).
+      "movl 32(%[E]), %k[ta]\n\t"
+      "movl %k[ta], (%[O])\n\t"
+      "movq %[P], %[ta]\n\t"
+      "shrq $12, %[ta]\n\t"  // bit 0: 1 - MPS
+      "xorl %k[tb], %k[tb]\n\t"
+      "movq %[RS], %[tq]\n\t"
+      "shrq $60, %[tq]\n\t"  // R >> 5
+      "leaq (%[RS],%[RS]), %[td]\n\t"
+      "movq %[V], %[tz]\n\t"
+      "subq %[RS], %[tz]\n\t"  // V - R
+      "xorl %%ecx, %%ecx\n\t"
+      "subq 8192(%[P],%[tq],8), %[td]\n\t"  // 2R - 2 rLPS
+      "subq (%[P],%[tq],8), %[RS]\n\t"      // rMPS; SF: rMPS >= 256
+      "cmovnsq %[td], %[RS]\n\t"
+      "setns %%cl\n\t"
+      "addq (%[P],%[tq],8), %[tz]\n\t"  // CF: LPS; then tz = V - rMPS
+      "cmovcq 16384(%[P],%[tq],8), %[RS]\n\t"
+      "cmovcl 24576(%[P],%[tq],8), %%ecx\n\t"
+      "cmovcq %[tz], %[V]\n\t"
+      "adcq $0, %[ta]\n\t"
+      "testl $1, %k[ta]\n\t"  // ZF: bin 1
+      // Successors by the bin: context, its row, output position, step.
+      "movq 8(%[E]), %[tz]\n\t"
+      "movq 0(%[E]), %[tq]\n\t"
+      "movq 8(%[tz]), %[P]\n\t"
+      "cmovzq 8(%[tq]), %[P]\n\t"
+      "cmovzq %[tq], %[tz]\n\t"
+      "movq 40(%[E]), %[td]\n\t"
+      "leaq (%[O],%[td],4), %[td]\n\t"
+      "cmovnzq %[td], %[O]\n\t"
+      "movq 24(%[E]), %[td]\n\t"
+      "cmovzq 16(%[E]), %[td]\n\t"
+      "movq %[td], %[E]\n\t"
+      "setnz %b[tb]\n\t"  // 1 - bin
+      "shlq %%cl, %[V]\n\t"
+      // Update of the decided context.
+      "movq 24(%[A]), %[tq]\n\t"
+      "movslq 0(%[X]), %[ta]\n\t"
+      "imulq $32767, %[tb], %[td]\n\t"
+      "addq %[ta], %[td]\n\t"
+      "sarq $7, %[td]\n\t"
+      "movswq 40960(%[tq],%[td],2), %[td]\n\t"
+      "addq %[td], %[ta]\n\t"
+      "movl %k[ta], 0(%[X])\n\t"
+      "shll $8, %k[tb]\n\t"
+      "movzwl 4(%[X]), %k[td]\n\t"
+      "addq %[tb], %[td]\n\t"
+      "movzwl 32768(%[tq],%[td],4), %k[tb]\n\t"
+      "movw %w[tb], 4(%[X])\n\t"
+      "movswq 32770(%[tq],%[td],4), %[td]\n\t"
+      "addq %[ta], %[td]\n\t"
+      "andl $0x1F80, %k[td]\n\t"
+      "addq %[tq], %[td]\n\t"
+      "movq %[td], 8(%[X])\n\t"
+      "movq %[tz], %[X]\n\t"
+      "subl %%ecx, %[C]\n\t"
+      "js 3f\n"
+      "2:\n\t"
+      "cmpq 0(%[A]), %[O]\n\t"
+      "je 4f\n\t"
+      "cmpl $0, 36(%[E])\n\t"
+      "je 1b\n\t"
+      "jmp 4f\n"
+      // Refill: six bytes below the valid bits (as ArithDecoder::refilled).
+      "3:\n\t"
+      "movq 32(%[A]), %[ta]\n\t"
+      "cmpq 8(%[A]), %[ta]\n\t"
+      "jg 4f\n\t"
+      "movq 16(%[A]), %[tq]\n\t"
+      "movq (%[tq],%[ta]), %[tq]\n\t"
+      "bswapq %[tq]\n\t"
+      "shrq $16, %[tq]\n\t"
+      "movl $7, %%ecx\n\t"
+      "subl %[C], %%ecx\n\t"
+      "shlq %%cl, %[tq]\n\t"
+      "orq %[tq], %[V]\n\t"
+      "addl $48, %[C]\n\t"
+      "addq $6, %[ta]\n\t"
+      "movq %[ta], 32(%[A])\n\t"
+      "jmp 2b\n"
+      "4:"
+      : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [E] "+r"(e), [X] "+r"(cur), [O] "+r"(out), [P] "+r"(row),
+        [ta] "=&r"(ta), [tb] "=&q"(tb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz), [tc] "=&c"(tc)
+      : [A] "r"(&aux)
+      : "cc", "memory");
+  dec.loaded_bytes() = aux.pos;
+  k.value = v >> 1;
+  k.range = static_cast<uint32_t>(rs >> DecTables::kScale);
+  k.cnt = cnt;
+}
 #endif
 
 // Decodes `count` levels in scan order into out[0 .. count), starting at an
@@ -160,14 +292,10 @@ static_assert(offsetof(DecContext, b) == 0 && offsetof(DecContext, ia) == 2 && o
 // branch depends on a decoded bin except the one into the Exp-Golomb suffix
 // of large levels.
 //
-// The x86-64 step keeps the successors' pr read before the decision, so the
-// next decision waits on a select, not on a load of the selected context;
-// steps whose bin-0 successor is their own context (kSelf) and other
-// targets take the plain C++ step. Measured side by side (gcc 12) against
-// the loop per level it replaced, whose AbsGr flags ended in a branch: the
-// 25.6 M-parameter DQ stream decodes about 15 % faster; a stream whose
-// levels all end at the same AbsGr flag (where that branch never
-// mispredicts) or whose levels are mostly large decodes about 10 % slower.
+// On x86-64 the plain steps run in one asm loop (see plain_steps) until a
+// step of another kind, the end of the run or the end of the segment's
+// fast refill; steps whose bin-0 successor is their own context (kSelf)
+// and every other target take the plain C++ step.
 template <bool kDq>
 int64_t decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& bs, DecContext* ctx, int n,
                    uint32_t& state, uint32_t& c, int32_t* out, int64_t count) {
@@ -176,96 +304,13 @@ int64_t decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& 
   const uint32_t s0 = kDq ? state : 0;  // without DQ the state stays as it is
   const BinStep* e = bs.sig_step(s0, c);
   DecContext* cur = ctx + (kDq ? 3 * s0 + c : c);
-  [[maybe_unused]] uint32_t pr = cur->pr;  // cur's pr, kept for the asm step
   int32_t* const out_end = out + count;
-#ifdef NNR_BIN_STEP_ASM
-  const DecTables* const tables = &kDecTables;
-#endif
   while (out != out_end) {
 #ifdef NNR_BIN_STEP_ASM
-    if (__builtin_expect(e->kind == BinStep::kPlain, 1)) {
-      uint64_t ta, tb, tc, td, tdi, tbp;
-      asm volatile(
-          // The level this step stores (kept only when bin 0 ends the element).
-          "movl 32(%[E]), %k[tb]\n\t"
-          "movl %k[tb], (%[O])\n\t"
-          // Decision (8.5): rLPS from the row of pr at (R >> 5).
-          "movl %[R], %k[ta]\n\t"
-          "shrl $5, %k[ta]\n\t"
-          "addl %[P], %k[ta]\n\t"
-          "movzbl 2(%[T],%q[ta],4), %k[tdi]\n\t"
-          "movl %[R], %k[td]\n\t"
-          "subl %k[tdi], %k[td]\n\t"  // rMPS
-          "leal -256(%q[R]), %k[tbp]\n\t"
-          "xorl %k[tc], %k[tc]\n\t"
-          "cmpl %k[tdi], %k[tbp]\n\t"  // rMPS < 256: an MPS doubles the range once
-          "leal (%q[td],%q[td]), %k[tdi]\n\t"
-          "movl %k[td], %[R]\n\t"
-          "cmovbl %k[tdi], %[R]\n\t"
-          "setb %b[tc]\n\t"
-          "movzwl 0(%[T],%q[ta],4), %k[tdi]\n\t"  // rLPS << n
-          "movzbl 3(%[T],%q[ta],4), %k[tbp]\n\t"  // n
-          "movq %[V], %[ta]\n\t"
-          "shrq $54, %[ta]\n\t"        // the window D
-          "cmpl %k[td], %k[ta]\n\t"    // D >= rMPS: LPS
-          "cmovael %k[tdi], %[R]\n\t"
-          "cmovael %k[tbp], %k[tc]\n\t"
-          "movq %[td], %[tdi]\n\t"
-          "shlq $54, %[tdi]\n\t"
-          "movq %[V], %[tbp]\n\t"
-          "subq %[tdi], %[tbp]\n\t"
-          "cmpl %k[td], %k[ta]\n\t"
-          "cmovaeq %[tbp], %[V]\n\t"
-          "shlq %%cl, %[V]\n\t"
-          "subl %k[tc], %[C]\n\t"
-          // (D - rMPS) ^ (pr << 22): bit 9 of pr is 1 - MPS, so SF is the bin.
-          "subl %k[td], %k[ta]\n\t"
-          "movl %[P], %k[td]\n\t"
-          "shll $22, %k[td]\n\t"
-          "xorl %k[td], %k[ta]\n\t"
-          // Successors by the bin: context, its pr, step, output position.
-          "movq 8(%[E]), %[tc]\n\t"
-          "movq 0(%[E]), %[tdi]\n\t"
-          "movzwl 6(%[tc]), %k[td]\n\t"
-          "movzwl 6(%[tdi]), %k[tbp]\n\t"
-          "cmovsq %[tdi], %[tc]\n\t"
-          "cmovsl %k[tbp], %k[td]\n\t"
-          "movq 24(%[E]), %[tdi]\n\t"
-          "cmovsq 16(%[E]), %[tdi]\n\t"
-          "movq 40(%[E]), %[tbp]\n\t"
-          "leaq (%[O],%[tbp],4), %[tbp]\n\t"
-          "cmovnsq %[tbp], %[O]\n\t"
-          // Update of the decided context (8.4), as DecContext::update_nb.
-          "shrl $31, %k[ta]\n\t"
-          "xorl $1, %k[ta]\n\t"  // 1 - bin
-          "movswq 0(%[X]), %[tb]\n\t"
-          "subq %[ta], %[tb]\n\t"
-          "sarq $7, %[tb]\n\t"
-          "shll $8, %k[ta]\n\t"
-          "addq %[ta], %[tb]\n\t"
-          "movzwl 4(%[X]), %k[tbp]\n\t"
-          "addq %[tbp], %[tb]\n\t"
-          "movswq 12288(%[T],%[tb],2), %[tb]\n\t"
-          "movswq 0(%[X]), %[tbp]\n\t"
-          "addq %[tbp], %[tb]\n\t"  // b'
-          "movw %w[tb], 0(%[X])\n\t"
-          "movzwl 2(%[X]), %k[tbp]\n\t"
-          "addq %[ta], %[tbp]\n\t"
-          "movzwl 4096(%[T],%[tbp],4), %k[ta]\n\t"
-          "movw %w[ta], 2(%[X])\n\t"
-          "movswq 4098(%[T],%[tbp],4), %[tbp]\n\t"
-          "addq %[tb], %[tbp]\n\t"
-          "sarq $3, %[tbp]\n\t"
-          "andl $0x3F0, %k[tbp]\n\t"
-          "movw %w[tbp], 6(%[X])\n\t"
-          "movq %[tc], %[X]\n\t"
-          "movl %k[td], %[P]\n\t"
-          "movq %[tdi], %[E]"
-          : [V] "+r"(k.value), [R] "+r"(k.range), [C] "+r"(k.cnt), [E] "+r"(e), [X] "+r"(cur), [O] "+r"(out),
-            [P] "+r"(pr), [ta] "=&r"(ta), [tb] "=&r"(tb), [tc] "=&c"(tc), [td] "=&r"(td), [tdi] "=&r"(tdi),
-            [tbp] "=&r"(tbp)
-          : [T] "r"(tables)
-          : "cc", "memory");
+    // D < R always holds after a decision; only a segment that starts with
+    // D >= R (no encoder writes one) keeps it, and decodes in C++ throughout.
+    if (__builtin_expect(e->kind == BinStep::kPlain, 1) && (k.value >> 54) < k.range) {
+      plain_steps(dec, k, e, cur, out, out_end);
       if (__builtin_expect(k.cnt < 0, 0)) k = dec.refilled_core(k);
       continue;
     }
@@ -291,16 +336,14 @@ int64_t decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& 
       const uint32_t c2 = 2 - neg;
       e = bs.sig_step(s2, c2);
       cur = ctx + (kDq ? 3 * s2 + c2 : c2);
-      pr = cur->pr;
       continue;
     }
-    // The plain step: the successor's pr is read after the update.
+    // The plain step.
     const bool one = dec.decode_bin_core(k, *cur) != 0;
     *out = e->level0;
     out += select_if(one, int64_t{0}, e->inc0);
     cur = select_if(one, e->ctx1, e->ctx0);
     e = select_if(one, e->next1, e->next0);
-    pr = cur->pr;
   }
   uint32_t s_end = 0;
   bs.sig_state(e, s_end, c);
