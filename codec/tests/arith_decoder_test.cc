@@ -708,6 +708,32 @@ TEST(ReferenceEncoder, BothLevelDecoderForms) {
   }
 }
 
+// Levels of every magnitude up to the int32 / DQ range, in tensors long
+// enough for the bin-step form: suffixes of up to 20 bypass bins are
+// decoded inside the x86-64 step loop, longer ones (and any that find too
+// few bits in the register) in C++.
+TEST(ReferenceEncoder, LargeLevelsOfEveryMagnitude) {
+  std::mt19937_64 rng(47);
+  for (int dq = 0; dq < 2; ++dq) {
+    for (int scan_order : {0, 1}) {
+      ref::RefTensor t;
+      t.height = 48;
+      t.width = 100;
+      t.block = ScanGeometry::make({t.height, t.width}, scan_order).block;
+      t.n = 1 + static_cast<int>(rng() % 12);
+      t.dq = dq != 0;
+      for (int64_t i = 0; i < t.height * t.width; ++i)
+        t.k.push_back(random_level(rng, rng() % 3 == 0 ? 2 : 3, t.dq));
+      const std::vector<uint8_t> seg = ref::encode_segment({t});
+      ArithDecoder d(seg.data(), seg.size());
+      expect_decodes(d, t, scan_order, "dq " + std::to_string(dq) + " scan " + std::to_string(scan_order));
+      if (HasFatalFailure()) return;
+      EXPECT_EQ(d.decode_terminate(), 1u);
+      EXPECT_EQ(d.bytes_consumed(), seg.size());
+    }
+  }
+}
+
 // Entry points by the closed form of 5.5 agree with the decoder: starting a
 // decoder at (P, D) of a block row with init_at gives the same levels.
 TEST(ReferenceEncoder, EntryPointsClosedForm) {

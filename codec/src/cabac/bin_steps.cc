@@ -44,8 +44,17 @@ BinSteps::BinSteps(DecContext* ctx, int n, bool dq)
         t[pre(p, neg, s)] = BinStep{last ? prefix : prefix + p + 1, prefix + p,
                                     t + (last ? prefix_error() : pre(p + 1, neg, s)), t + suffix(p, neg, s),
                                     0, BinStep::kPlain, 0};
-        t[suffix(p, neg, s)] = BinStep{prefix, prefix, t + suffix(p, neg, s), t + suffix(p, neg, s), 0,
-                                       BinStep::kSuffix, 0};
+        // Suffix of p bins: |k| = N + 2^p + suffix (spec 6); the next
+        // element's state by the parity of |k|, so by bin 1 / bin 0 read as
+        // odd / even. level0 packs p and the level L = F |k| + G.
+        const uint32_t c2 = 2 - neg;
+        const uint32_t s_odd = next_state(s, 1), s_even = next_state(s, 0);
+        const int f = (neg ? -1 : 1) * (dq ? 2 : 1);
+        const int g = dq ? (neg ? 1 : -1) * static_cast<int>(s & 1) : 0;
+        const uint32_t packed = p | (static_cast<uint32_t>(f & 255) << 8) | (static_cast<uint32_t>(g & 255) << 16);
+        t[suffix(p, neg, s)] = BinStep{sig_ctx(s_odd, c2), sig_ctx(s_even, c2), t + sig(s_odd, c2),
+                                       t + sig(s_even, c2), static_cast<int32_t>(packed), BinStep::kSuffix,
+                                       static_cast<int64_t>(n_) + (int64_t{1} << p)};
       }
     }
   }

@@ -30,6 +30,9 @@ struct BinStep {
   int32_t level0;  // the level L when bin 0 ends the element
   uint32_t kind;
   int64_t inc0;  // 1 when bin 0 ends an element (the output advances)
+  // A kSuffix step reads the fields as: ctx1 / next1 and ctx0 / next0 for
+  // an odd and an even |k|; level0 bytes p, F, G (L = F |k| + G, F and G
+  // signed); inc0 N + 2^p, |k| less the suffix.
 };
 
 // The steps of one tensor's contexts; ctx0 / ctx1 point into `ctx`.

@@ -154,10 +154,11 @@ static_assert(offsetof(DecContext, bb) == 0 && offsetof(DecContext, ia) == 4 && 
 #endif
 
 #ifdef NNR_BIN_STEP_ASM
-// Plain steps of the bin-step machine, one bin each, in one asm loop, from
-// the step e at context cur while out != out_end; returns at a step of
-// another kind, at out_end, or when the register needs bytes and the
-// segment has fewer than 8 left (cnt < 0: the caller refills).
+// Plain steps of the bin-step machine, one bin each, and the suffixes of
+// large levels, in one asm loop, from the step e at context cur while
+// out != out_end; returns at a step of another kind, at a suffix it leaves
+// to C++, at out_end, or when the register needs bytes and the segment has
+// fewer than 8 left (cnt < 0: the caller refills).
 //
 // The loop is bound by the number of its instructions as much as by its
 // latency chains, so the range is kept at the scale 2^55 of the window (the
@@ -256,7 +257,47 @@ __attribute__((always_inline)) inline void plain_steps(ArithDecoder& dec, ArithD
       "je 4f\n\t"
       "cmpl $0, 36(%[E])\n\t"
       "je 1b\n\t"
-      "jmp 4f\n"
+      // The suffix of a large level (kSuffix): its p bypass bins by one
+      // division (as ArithDecoder::decode_bypass_run_core) where p <= 20
+      // and cnt >= p, else in C++.
+      "cmpl $2, 36(%[E])\n\t"
+      "jne 4f\n\t"
+      "movzbl 32(%[E]), %%ecx\n\t"  // p
+      "cmpl %%ecx, %[C]\n\t"
+      "jl 4f\n\t"
+      "cmpl $20, %%ecx\n\t"
+      "ja 4f\n\t"
+      "movq %[V], %%rax\n\t"
+      "negl %%ecx\n\t"
+      "addl $55, %%ecx\n\t"
+      "shrq %%cl, %%rax\n\t"  // (D << p) + the next p bits
+      "movq %[RS], %[tq]\n\t"
+      "shrq $55, %[tq]\n\t"
+      "xorl %%edx, %%edx\n\t"
+      "divq %[tq]\n\t"  // the suffix, and D after it
+      "shlq $55, %%rdx\n\t"
+      "movzbl 32(%[E]), %%ecx\n\t"
+      "subl %%ecx, %[C]\n\t"
+      "shlq %%cl, %[V]\n\t"
+      "shlq $9, %[V]\n\t"
+      "shrq $9, %[V]\n\t"
+      "orq %%rdx, %[V]\n\t"
+      "addq 40(%[E]), %%rax\n\t"  // |k|
+      "movq 24(%[E]), %[tq]\n\t"
+      "movq 8(%[E]), %[tz]\n\t"
+      "testl $1, %%eax\n\t"
+      "cmovnzq 16(%[E]), %[tq]\n\t"
+      "cmovnzq 0(%[E]), %[tz]\n\t"
+      "movsbq 33(%[E]), %%rdx\n\t"
+      "imulq %%rax, %%rdx\n\t"
+      "movsbq 34(%[E]), %%rcx\n\t"
+      "addq %%rcx, %%rdx\n\t"  // L
+      "movl %%edx, (%[O])\n\t"
+      "addq $4, %[O]\n\t"
+      "movq 8(%[tz]), %[P]\n\t"
+      "movq %[tz], %[X]\n\t"
+      "movq %[tq], %[E]\n\t"
+      "jmp 2b\n"
       // Refill: six bytes below the valid bits (as ArithDecoder::refilled).
       "3:\n\t"
       "movq 32(%[A]), %[ta]\n\t"
@@ -276,7 +317,7 @@ __attribute__((always_inline)) inline void plain_steps(ArithDecoder& dec, ArithD
       "jmp 2b\n"
       "4:"
       : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [E] "+r"(e), [X] "+r"(cur), [O] "+r"(out), [P] "+r"(row),
-        [ta] "=&r"(ta), [tb] "=&q"(tb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz), [tc] "=&c"(tc)
+        [ta] "=&a"(ta), [tb] "=&q"(tb), [tq] "=&r"(tq), [td] "=&d"(td), [tz] "=&r"(tz), [tc] "=&c"(tc)
       : [A] "r"(&aux)
       : "cc", "memory");
   dec.loaded_bytes() = aux.pos;
