@@ -167,13 +167,7 @@ class ArithDecoder {
   // doubling for an MPS.
   // Returns 1 - bin.
   __attribute__((always_inline)) uint32_t decide_nb(Core& k, const uint64_t* lps_row) {
-    // The row's address is ready before the range: one add less after it
-    // (the empty asm keeps the compiler from adding pr to the range instead).
-    const DecTables::Lps* row = kDecTables.lps + kDecTables.pr_of(lps_row);
-#if defined(__GNUC__)
-    asm("" : "+r"(row));
-#endif
-    const DecTables::Lps& e = row[k.range >> 5];
+    const DecTables::Lps& e = DecTables::lps_of(lps_row, k.range >> 5);
     const uint32_t rmps = k.range - e.r;
     const uint32_t top = static_cast<uint32_t>(k.value >> kTop);
     uint32_t range = rmps;

@@ -10,7 +10,7 @@ DecTables::DecTables() : lps_r(), lps_r2(), lps_range(), lps_n(), next_a(), delt
       int n = 0;
       while ((r << n) < 256) ++n;
       const int e = 16 * i + 8 + q;
-      lps[e] = Lps{static_cast<uint16_t>(r << n), static_cast<uint8_t>(r), static_cast<uint8_t>(n)};
+      lps[e] = Lps{static_cast<uint16_t>(r << n), static_cast<uint8_t>(r), static_cast<uint8_t>(n), 0};
       lps_r[e] = uint64_t(r) << kScale;
       lps_r2[e] = uint64_t(r) << (kScale + 1);
       lps_range[e] = uint64_t(r << n) << kScale;

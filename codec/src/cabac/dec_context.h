@@ -38,11 +38,13 @@ struct alignas(8192) DecTables {
   NextA next_a[4 * 512];
   // By 512 (sb - 4) + 256 (1 - bin) + 17 + j, j = (b - 1 + bin) >> 7 in -17 .. 15: b' - b.
   int16_t delta_b[4 * 512];
-  // The same LPS values unscaled, by pr + (R >> 5), for the decisions in C++.
+  // The same LPS values unscaled, for the decisions in C++: 8 bytes like the
+  // others, so an entry is at a fixed distance from the row pointer too.
   struct Lps {
     uint16_t range;  // rLPS << n
     uint8_t r;       // rLPS
     uint8_t n;
+    uint32_t unused;
   };
   Lps lps[64 * 16];
 
@@ -50,12 +52,17 @@ struct alignas(8192) DecTables {
 
   // The row for pr = 16 ((p >> 7) & 63).
   const uint64_t* row(uint32_t pr) const { return lps_r + pr; }
-  uint32_t pr_of(const uint64_t* row) const { return static_cast<uint32_t>(row - lps_r); }
+  // The unscaled entry of a row at R >> 5.
+  static const Lps& lps_of(const uint64_t* row, uint32_t range_shr5) {
+    return *reinterpret_cast<const Lps*>(reinterpret_cast<const char*>(row + range_shr5) + kLpsOffset);
+  }
+  static constexpr size_t kLpsOffset = 45056;  // offsetof(DecTables, lps)
   // 1 - MPS of a row.
   static uint32_t row_nmps(const uint64_t* row) {
     return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(row) >> 12) & 1u;
   }
 };
+static_assert(offsetof(DecTables, lps) == DecTables::kLpsOffset && sizeof(DecTables::Lps) == 8, "DecTables layout");
 // Hidden: code built position-independent addresses it directly, not
 // through the GOT.
 extern const DecTables kDecTables __attribute__((visibility("hidden")));
