@@ -14,11 +14,11 @@
 // On x86-64 the selections are inline asm (cmov); -DNNR_PORTABLE_CABAC
 // builds the plain C++ form used elsewhere.
 //
-// Tried and not faster on the machine this was tuned on (a context-coded
-// bin with its update costs about 13 cycles whichever form): selecting rLPS
-// from a per-row word by a shift of R (no load after R), and a range kept at
-// the window's scale (R << 54: six instructions fewer per bin); two
-// independent streams interleaved gained only a tenth.
+// Tried here and not faster: selecting rLPS from a per-row word by a shift
+// of R (no load after R); two independent streams interleaved gained only a
+// tenth. The level decoder's x86-64 loop (dec_levels.cc) keeps the range at
+// the window's scale instead, with tables at that scale: there the count of
+// instructions per bin mattered.
 #ifndef NNR_CABAC_ARITH_DECODER_H
 #define NNR_CABAC_ARITH_DECODER_H
 
