@@ -333,10 +333,10 @@ __attribute__((always_inline)) inline void plain_steps(ArithDecoder& dec, ArithD
 // branch depends on a decoded bin except the one into the Exp-Golomb suffix
 // of large levels.
 //
-// On x86-64 the plain steps run in one asm loop (see plain_steps) until a
-// step of another kind, the end of the run or the end of the segment's
-// fast refill; steps whose bin-0 successor is their own context (kSelf)
-// and every other target take the plain C++ step.
+// On x86-64 the plain steps and most suffixes run in one asm loop (see
+// plain_steps) until a step of another kind, the end of the run or the end
+// of the segment's fast refill; steps whose bin-0 successor is their own
+// context (kSelf) and every other target take the plain C++ step.
 template <bool kDq>
 int64_t decode_run(ArithDecoder& dec, ArithDecoder::Core& k_io, const BinSteps& bs, DecContext* ctx, int n,
                    uint32_t& state, uint32_t& c, int32_t* out, int64_t count) {
