@@ -450,13 +450,12 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
 
 #ifdef NNR_BIN_STEP_ASM
 // One regular bin on the range at the window's scale, the decision and the
-// update of context x as in plain_steps; returns 1 - bin. The caller
-// refills when cnt < 0.
-__attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t& rs, int& cnt,
-                                                          DecContext* x, const DecTables* t) {
-  uint64_t nb, p, tq, td, tz, tb, tc;
-  asm("movq 8(%[X]), %[P]\n\t"
-      "movq %[P], %[nb]\n\t"
+// update of context x (whose row is `row`) as in plain_steps; returns
+// 1 - bin. The caller refills when cnt < 0.
+__attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t& rs, int& cnt, DecContext* x,
+                                                          const uint64_t* row, const DecTables* t) {
+  uint64_t nb, tq, td, tz, tb, tc;
+  asm("movq %[P], %[nb]\n\t"
       "shrq $12, %[nb]\n\t"  // bit 0: 1 - MPS
       "movq %[RS], %[tq]\n\t"
       "shrq $60, %[tq]\n\t"
@@ -494,9 +493,9 @@ __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t&
       "addq %[T], %[td]\n\t"
       "movq %[td], 8(%[X])\n\t"
       "subl %k[tc], %[C]"
-      : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [nb] "=&r"(nb), [P] "=&r"(p), [tq] "=&r"(tq), [td] "=&r"(td),
-        [tz] "=&r"(tz), [tb] "=&r"(tb), [tc] "=&c"(tc)
-      : [X] "r"(x), [T] "r"(t)
+      : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
+        [tb] "=&r"(tb), [tc] "=&c"(tc)
+      : [X] "r"(x), [P] "r"(row), [T] "r"(t)
       : "memory");
   return static_cast<uint32_t>(nb);
 }
@@ -540,20 +539,28 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
     v = rk.value << 1;                                         \
     cnt = rk.cnt;                                              \
   } while (0)
+  // The significance context of the next element and its row. With DQ its
+  // state comes from the parity of the last level, which for a large level
+  // is known only after the suffix's division: the rows of both candidates
+  // are loaded first (their addresses are known early) and one is selected.
+  DecContext* sx = ctx + (kDq ? 3 * state : 0) + c;
+  const uint64_t* srow = sx->row;
   for (int64_t i = 0; i < count; ++i) {
     int32_t lv = 0;
-    if (scaled_bin(v, rs, cnt, ctx + (kDq ? 3 * state : 0) + c, t)) {
+    if (scaled_bin(v, rs, cnt, sx, srow, t)) {
       if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
       c = 0;
       if (kDq) state = dq_next(state, 0);
+      sx = ctx + (kDq ? 3 * state : 0);
+      srow = sx->row;
     } else {
       if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
-      const uint32_t neg = scaled_bin(v, rs, cnt, sign_ctx + c, t) ^ 1u;
+      const uint32_t neg = scaled_bin(v, rs, cnt, sign_ctx + c, sign_ctx[c].row, t) ^ 1u;
       if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
       DecContext* const gr = gr_ctx + neg;
       int j = 0;
       for (; j < n; ++j) {
-        const uint32_t nb = scaled_bin(v, rs, cnt, gr + 2 * j, t);
+        const uint32_t nb = scaled_bin(v, rs, cnt, gr + 2 * j, gr[2 * j].row, t);
         if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
         if (nb) break;
       }
@@ -564,7 +571,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         ++large;
         int p = 0;
         for (;;) {
-          const uint32_t nb = scaled_bin(v, rs, cnt, prefix + p, t);
+          const uint32_t nb = scaled_bin(v, rs, cnt, prefix + p, prefix[p].row, t);
           if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
           if (nb) break;
           if (++p == 32) {
@@ -594,8 +601,21 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         k_io = NNR_CORE();
         throw;
       }
-      if (kDq) state = dq_next(state, static_cast<uint32_t>(mag));
       c = 2 - neg;
+      if (kDq) {
+        const uint32_t s0 = dq_next(state, 0), s1 = dq_next(state, 1);
+        DecContext* const x0 = ctx + 3 * s0 + c;
+        DecContext* const x1 = ctx + 3 * s1 + c;
+        const uint64_t* const r0 = x0->row;
+        const uint64_t* const r1 = x1->row;
+        const bool odd = (mag & 1) != 0;
+        state = select_if(odd, s1, s0);
+        sx = select_if(odd, x1, x0);
+        srow = select_if(odd, r1, r0);
+      } else {
+        sx = ctx + c;
+        srow = sx->row;
+      }
     }
     out[i] = lv;
   }
