@@ -684,11 +684,10 @@ void expect_segment_decodes(const ref::RefTensor& t, int scan_order, const std::
 }
 
 // The level decoder has two forms: the level loop for a tensor's first
-// window of levels, then the bin steps (on other targets than x86-64, the
-// form chosen per window by the share of levels past the N AbsGr flags).
-// Tensors with a small and a large share, each with zero runs, both signs
-// and levels up to the Exp-Golomb suffix, decode to the reference
-// encoder's input.
+// window of levels, then the form chosen per window by the share of levels
+// past the N AbsGr flags (the bin steps below a quarter). Tensors with a
+// small and a large share, each with zero runs, both signs and levels up
+// to the Exp-Golomb suffix, decode to the reference encoder's input.
 TEST(ReferenceEncoder, BothLevelDecoderForms) {
   std::mt19937_64 rng(31);
   for (int large_pct : {8, 60}) {
@@ -717,24 +716,31 @@ TEST(ReferenceEncoder, BothLevelDecoderForms) {
   }
 }
 
-// Levels of every magnitude up to the int32 / DQ range, in tensors long
-// enough for the bin-step form: suffixes of up to 20 bypass bins are
-// decoded inside the x86-64 step loop, longer ones (and any that find too
-// few bits in the register) in C++.
+// Levels of every magnitude up to the int32 / DQ range, in both forms of
+// the level decoder: where most levels are large (the level loop) and
+// where one in ten is (the bin steps after the first window). Suffixes of
+// up to 20 bypass bins are one division inside either x86-64 loop, longer
+// ones (and any that find too few bits in the register) are decoded in C++.
 TEST(ReferenceEncoder, LargeLevelsOfEveryMagnitude) {
   std::mt19937_64 rng(47);
-  for (int dq = 0; dq < 2; ++dq) {
-    for (int scan_order : {0, 1}) {
-      ref::RefTensor t;
-      t.height = 48;
-      t.width = 100;
-      t.block = ScanGeometry::make({t.height, t.width}, scan_order).block;
-      t.n = 1 + static_cast<int>(rng() % 12);
-      t.dq = dq != 0;
-      for (int64_t i = 0; i < t.height * t.width; ++i)
-        t.k.push_back(random_level(rng, rng() % 3 == 0 ? 2 : 3, t.dq));
-      expect_segment_decodes(t, scan_order, "dq " + std::to_string(dq) + " scan " + std::to_string(scan_order));
-      if (HasFatalFailure()) return;
+  for (bool sparse : {false, true}) {
+    for (int dq = 0; dq < 2; ++dq) {
+      for (int scan_order : {0, 1}) {
+        ref::RefTensor t;
+        t.height = 96;
+        t.width = 100;
+        t.block = ScanGeometry::make({t.height, t.width}, scan_order).block;
+        t.n = 1 + static_cast<int>(rng() % 12);
+        t.dq = dq != 0;
+        for (int64_t i = 0; i < t.height * t.width; ++i) {
+          const int kind = sparse ? (rng() % 10 == 0 ? 3 : 1) : (rng() % 3 == 0 ? 2 : 3);
+          t.k.push_back(random_level(rng, kind, t.dq));
+        }
+        expect_segment_decodes(t, scan_order,
+                               std::string(sparse ? "sparse" : "dense") + " dq " + std::to_string(dq) + " scan " +
+                                   std::to_string(scan_order));
+        if (HasFatalFailure()) return;
+      }
     }
   }
 }
