@@ -451,9 +451,10 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
 #ifdef NNR_BIN_STEP_ASM
 // One regular bin on the range at the window's scale, the decision and the
 // update of context x (whose row is `row`) as in plain_steps; returns
-// 1 - bin. The caller refills when cnt < 0.
-__attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t& rs, int& cnt, DecContext* x,
-                                                          const uint64_t* row, const DecTables* t) {
+// 1 - bin. `refill` (cnt < 0, the sign flag of the last subtraction, which
+// the caller branches on directly) says the register needs bytes.
+__attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t& rs, int& cnt, bool& refill,
+                                                          DecContext* x, const uint64_t* row, const DecTables* t) {
   uint64_t nb, tq, td, tz, tb, tc;
   asm("movq %[P], %[nb]\n\t"
       "shrq $12, %[nb]\n\t"  // bit 0: 1 - MPS
@@ -494,7 +495,7 @@ __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t&
       "movq %[td], 8(%[X])\n\t"
       "subl %k[tc], %[C]"
       : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
-        [tb] "=&r"(tb), [tc] "=&c"(tc)
+        [tb] "=&r"(tb), [tc] "=&c"(tc), "=@ccs"(refill)
       : [X] "r"(x), [P] "r"(row), [T] "r"(t)
       : "memory");
   return static_cast<uint32_t>(nb);
@@ -545,23 +546,24 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
   // are loaded first (their addresses are known early) and one is selected.
   DecContext* sx = ctx + (kDq ? 3 * state : 0) + c;
   const uint64_t* srow = sx->row;
+  bool rf;
   for (int64_t i = 0; i < count; ++i) {
     int32_t lv = 0;
-    if (scaled_bin(v, rs, cnt, sx, srow, t)) {
-      if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
+    const uint32_t nb0 = scaled_bin(v, rs, cnt, rf, sx, srow, t);
+    if (__builtin_expect(rf, 0)) NNR_REFILL();
+    if (nb0) {
       c = 0;
       if (kDq) state = dq_next(state, 0);
       sx = ctx + (kDq ? 3 * state : 0);
       srow = sx->row;
     } else {
-      if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
-      const uint32_t neg = scaled_bin(v, rs, cnt, sign_ctx + c, sign_ctx[c].row, t) ^ 1u;
-      if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
+      const uint32_t neg = scaled_bin(v, rs, cnt, rf, sign_ctx + c, sign_ctx[c].row, t) ^ 1u;
+      if (__builtin_expect(rf, 0)) NNR_REFILL();
       DecContext* const gr = gr_ctx + neg;
       int j = 0;
       for (; j < n; ++j) {
-        const uint32_t nb = scaled_bin(v, rs, cnt, gr + 2 * j, gr[2 * j].row, t);
-        if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
+        const uint32_t nb = scaled_bin(v, rs, cnt, rf, gr + 2 * j, gr[2 * j].row, t);
+        if (__builtin_expect(rf, 0)) NNR_REFILL();
         if (nb) break;
       }
       int64_t mag;
@@ -571,8 +573,8 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         ++large;
         int p = 0;
         for (;;) {
-          const uint32_t nb = scaled_bin(v, rs, cnt, prefix + p, prefix[p].row, t);
-          if (__builtin_expect(cnt < 0, 0)) NNR_REFILL();
+          const uint32_t nb = scaled_bin(v, rs, cnt, rf, prefix + p, prefix[p].row, t);
+          if (__builtin_expect(rf, 0)) NNR_REFILL();
           if (nb) break;
           if (++p == 32) {
             k_io = NNR_CORE();
