@@ -512,10 +512,10 @@ inline ArithDecoder::Core scaled_core(uint64_t v, uint64_t rs, int cnt) {
 // decode_run_levels with the bin above, for x86-64. Where most levels go past
 // the AbsGr flags their bins run in an order the branch predictor learns,
 // and the next context is known before the decision, so no successor is
-// selected after it as in the bin steps: 10-30 % faster than them on the
-// ResNet-56 vectors (89 % of levels past the flags) and on a stream with
-// 43 %, slower below a quarter. The Exp-Golomb suffix is one division as
-// in plain_steps where p <= 20 and the register holds p bits.
+// selected after it as in the bin steps: 11-13 % faster than them on the
+// ResNet-56 vectors (89 % of levels past the flags), slower below about
+// half. The Exp-Golomb suffix is one division as in plain_steps where
+// p <= 20 and the register holds p bits.
 template <bool kDq>
 int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContext* ctx, int n,
                                  uint32_t& state_io, uint32_t& c_io, int32_t* out, int64_t count) {
@@ -632,9 +632,8 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
 
 // Chooses the level decoder for the next run of levels (both give the same
 // levels) by the share of levels past the AbsGr flags in the last window:
-// the level loop where it is above a quarter, else the bin steps. Starts
-// with the level loop, so a small tensor never pays for building the bin
-// steps.
+// the level loop above a threshold, else the bin steps. Starts with the
+// level loop, so a small tensor never pays for building the bin steps.
 template <bool kDq>
 class RunChooser {
  public:
@@ -661,9 +660,15 @@ class RunChooser {
   }
 
  private:
-  // Measured on streams with 0, 11, 43 and 89 % of their levels past the
-  // flags, with both the C++ and the x86-64 forms of the two decoders.
+  // Where the two forms are equally fast, measured on streams with 0 to 89 %
+  // of their levels past the flags: about half for the x86-64 forms (Laplacian
+  // tensors with 28, 41, 53, 63, 74 and 84 %: the bin steps 10 % faster at
+  // 28 %, equal at 53 %, 6-10 % slower from 74 %), a quarter for the C++ ones.
+#ifdef NNR_BIN_STEP_ASM
+  static constexpr int64_t kLargeShareNum = 1, kLargeShareDen = 2;
+#else
   static constexpr int64_t kLargeShareNum = 1, kLargeShareDen = 4;
+#endif
   static constexpr int64_t kWindow = 1024;
   DecContext* ctx_;
   int n_;
