@@ -449,13 +449,41 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
 }
 
 #ifdef NNR_BIN_STEP_ASM
-// One regular bin on the range at the window's scale, the decision and the
-// update of context x (whose row is `row`) as in plain_steps; returns
-// 1 - bin. `refill` (cnt < 0, the sign flag of the last subtraction, which
-// the caller branches on directly) says the register needs bytes.
+// The update (8.4) of context x after a bin, nb = 1 - bin, as in
+// plain_steps. Volatile: its outputs are scratch, the stores are its effect.
+__attribute__((always_inline)) inline void scaled_update(DecContext* x, uint64_t nb, const DecTables* t) {
+  uint64_t td, tz, tb;
+  asm volatile(
+      "movslq 0(%[X]), %[tz]\n\t"
+      "imulq $32767, %[nb], %[td]\n\t"
+      "addq %[tz], %[td]\n\t"
+      "sarq $7, %[td]\n\t"
+      "movswq 40960(%[T],%[td],2), %[td]\n\t"
+      "addq %[td], %[tz]\n\t"
+      "movl %k[tz], 0(%[X])\n\t"
+      "movl %k[nb], %k[tb]\n\t"
+      "shll $8, %k[tb]\n\t"
+      "movzwl 4(%[X]), %k[td]\n\t"
+      "addq %[tb], %[td]\n\t"
+      "movzwl 32768(%[T],%[td],4), %k[tb]\n\t"
+      "movw %w[tb], 4(%[X])\n\t"
+      "movswq 32770(%[T],%[td],4), %[td]\n\t"
+      "addq %[tz], %[td]\n\t"
+      "andl $0x1F80, %k[td]\n\t"
+      "addq %[T], %[td]\n\t"
+      "movq %[td], 8(%[X])"
+      : [td] "=&r"(td), [tz] "=&r"(tz), [tb] "=&r"(tb)
+      : [X] "r"(x), [nb] "r"(nb), [T] "r"(t)
+      : "memory");
+}
+
+// One regular bin on the range at the window's scale, context x with row
+// `row`, decided as in plain_steps (every selection a conditional move):
+// for a bin whose value no predictor knows (the sign). Returns 1 - bin;
+// `refill` says cnt < 0.
 __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t& rs, int& cnt, bool& refill,
                                                           DecContext* x, const uint64_t* row, const DecTables* t) {
-  uint64_t nb, tq, td, tz, tb, tc;
+  uint64_t nb, tq, td, tz, tc;
   asm("movq %[P], %[nb]\n\t"
       "shrq $12, %[nb]\n\t"  // bit 0: 1 - MPS
       "movq %[RS], %[tq]\n\t"
@@ -475,29 +503,48 @@ __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t&
       "adcq $0, %[nb]\n\t"
       "andl $1, %k[nb]\n\t"
       "shlq %%cl, %[V]\n\t"
-      "movslq 0(%[X]), %[tz]\n\t"
-      "imulq $32767, %[nb], %[td]\n\t"
-      "addq %[tz], %[td]\n\t"
-      "sarq $7, %[td]\n\t"
-      "movswq 40960(%[T],%[td],2), %[td]\n\t"
-      "addq %[td], %[tz]\n\t"
-      "movl %k[tz], 0(%[X])\n\t"
-      "movl %k[nb], %k[tb]\n\t"
-      "shll $8, %k[tb]\n\t"
-      "movzwl 4(%[X]), %k[td]\n\t"
-      "addq %[tb], %[td]\n\t"
-      "movzwl 32768(%[T],%[td],4), %k[tb]\n\t"
-      "movw %w[tb], 4(%[X])\n\t"
-      "movswq 32770(%[T],%[td],4), %[td]\n\t"
-      "addq %[tz], %[td]\n\t"
-      "andl $0x1F80, %k[td]\n\t"
-      "addq %[T], %[td]\n\t"
-      "movq %[td], 8(%[X])\n\t"
       "subl %k[tc], %[C]"
       : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
-        [tb] "=&r"(tb), [tc] "=&c"(tc), "=@ccs"(refill)
-      : [X] "r"(x), [P] "r"(row), [T] "r"(t)
-      : "memory");
+        [tc] "=&c"(tc), "=@ccs"(refill)
+      : [P] "r"(row));
+  scaled_update(x, nb, t);
+  return static_cast<uint32_t>(nb);
+}
+
+// The same bin for one that is nearly always the MPS where the level loop
+// runs (significance, AbsGr and prefix bins of mostly large levels): the
+// decision assumes the MPS and branches to the LPS, so the range after it
+// is one selection after the load of rLPS instead of two and the window
+// needs none. 7-10 % faster on the ResNet-56 vectors than scaled_bin.
+__attribute__((always_inline)) inline uint32_t scaled_bin_mps(uint64_t& v, uint64_t& rs, int& cnt, bool& refill,
+                                                              DecContext* x, const uint64_t* row, const DecTables* t) {
+  uint64_t tq, td, tz, tc;
+  bool lps;
+  asm("movq %[RS], %[tq]\n\t"
+      "shrq $60, %[tq]\n\t"
+      "leaq (%[RS],%[RS]), %[td]\n\t"
+      "movq %[V], %[tz]\n\t"
+      "subq %[RS], %[tz]\n\t"
+      "xorl %k[tc], %k[tc]\n\t"
+      "subq 8192(%[P],%[tq],8), %[td]\n\t"
+      "subq (%[P],%[tq],8), %[RS]\n\t"  // rMPS; SF: rMPS >= 256
+      "cmovnsq %[td], %[RS]\n\t"
+      "setns %b[tc]\n\t"
+      "addq (%[P],%[tq],8), %[tz]"  // CF: LPS; tz = V - rMPS
+      : [RS] "+r"(rs), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz), [tc] "=&q"(tc), "=@ccc"(lps)
+      : [V] "r"(v), [P] "r"(row));
+  uint64_t nb = DecTables::row_nmps(row);
+  if (__builtin_expect(lps, 0)) {
+    // The LPS range and n at their fixed distances from the row (DecTables).
+    rs = row[tq + 2048];
+    tc = row[tq + 3072];
+    v = tz;
+    nb ^= 1u;
+  }
+  v <<= tc;
+  cnt -= static_cast<int>(tc);
+  refill = cnt < 0;
+  scaled_update(x, nb, t);
   return static_cast<uint32_t>(nb);
 }
 
@@ -549,7 +596,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
   bool rf;
   for (int64_t i = 0; i < count; ++i) {
     int32_t lv = 0;
-    const uint32_t nb0 = scaled_bin(v, rs, cnt, rf, sx, srow, t);
+    const uint32_t nb0 = scaled_bin_mps(v, rs, cnt, rf, sx, srow, t);
     if (__builtin_expect(rf, 0)) NNR_REFILL();
     if (nb0) {
       c = 0;
@@ -562,7 +609,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
       DecContext* const gr = gr_ctx + neg;
       int j = 0;
       for (; j < n; ++j) {
-        const uint32_t nb = scaled_bin(v, rs, cnt, rf, gr + 2 * j, gr[2 * j].row, t);
+        const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, gr + 2 * j, gr[2 * j].row, t);
         if (__builtin_expect(rf, 0)) NNR_REFILL();
         if (nb) break;
       }
@@ -573,7 +620,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         ++large;
         int p = 0;
         for (;;) {
-          const uint32_t nb = scaled_bin(v, rs, cnt, rf, prefix + p, prefix[p].row, t);
+          const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, prefix + p, prefix[p].row, t);
           if (__builtin_expect(rf, 0)) NNR_REFILL();
           if (nb) break;
           if (++p == 32) {
