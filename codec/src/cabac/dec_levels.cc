@@ -559,9 +559,9 @@ inline ArithDecoder::Core scaled_core(uint64_t v, uint64_t rs, int cnt) {
 // decode_run_levels with the bin above, for x86-64. Where most levels go past
 // the AbsGr flags their bins run in an order the branch predictor learns,
 // and the next context is known before the decision, so no successor is
-// selected after it as in the bin steps: 11-13 % faster than them on the
+// selected after it as in the bin steps: 13 % faster than them on the
 // ResNet-56 vectors (89 % of levels past the flags), slower below about
-// half. The Exp-Golomb suffix is one division as in plain_steps where
+// a third. The Exp-Golomb suffix is one division as in plain_steps where
 // p <= 20 and the register holds p bits.
 template <bool kDq>
 int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContext* ctx, int n,
@@ -708,11 +708,12 @@ class RunChooser {
 
  private:
   // Where the two forms are equally fast, measured on streams with 0 to 89 %
-  // of their levels past the flags: about half for the x86-64 forms (Laplacian
-  // tensors with 28, 41, 53, 63, 74 and 84 %: the bin steps 10 % faster at
-  // 28 %, equal at 53 %, 6-10 % slower from 74 %), a quarter for the C++ ones.
+  // of their levels past the flags: between a quarter and a half for the
+  // x86-64 forms (Laplacian tensors with 28 to 84 %: the bin steps 4-5 %
+  // faster at 28 %, 1-8 % slower at 41 %, 3-8 % at 53 %), a quarter for the
+  // C++ ones.
 #ifdef NNR_BIN_STEP_ASM
-  static constexpr int64_t kLargeShareNum = 1, kLargeShareDen = 2;
+  static constexpr int64_t kLargeShareNum = 3, kLargeShareDen = 8;
 #else
   static constexpr int64_t kLargeShareNum = 1, kLargeShareDen = 4;
 #endif
