@@ -25,8 +25,8 @@ DecTables::DecTables() : lps_r(), lps_r2(), lps_range(), lps_n(), next_a(), delt
         const int x = 16 + ((s * a) >> 3);  // 0 .. 32 (32 only for a = -128, never reached)
         const int t = x < 32 ? kProbUpdate[x] : 0;
         const int a2 = a + s * (t >> sa);
-        next_a[512 * (sa - 4) + 256 * (1 - bin) + i] = NextA{
-            static_cast<uint16_t>(512 * (sa - 4) + (a2 & 255)), static_cast<int16_t>(16 * a2 - DecContext::kRowBias)};
+        next_a[512 * (sa - 4) + 2 * i + 1 - bin] = NextA{static_cast<uint16_t>(512 * (sa - 4) + 2 * (a2 & 255)),
+                                                        static_cast<int16_t>(16 * a2 - DecContext::kRowBias)};
       }
     }
   }

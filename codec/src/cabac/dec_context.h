@@ -29,8 +29,9 @@ struct alignas(8192) DecTables {
   uint64_t lps_r2[64 * 16];     // rLPS << 56 (mod 2^64): 2R - 2 rLPS is the doubled rMPS
   uint64_t lps_range[64 * 16];  // (rLPS << n) << 55: the range after an LPS
   uint64_t lps_n[64 * 16];      // n, the LPS renormalisation
-  // By 512 (sa - 4) + 256 (1 - bin) + (a & 255): a' as 512 (sa - 4) + (a' & 255),
-  // and 16 a' - kRowBias (see DecContext).
+  // By 512 (sa - 4) + 2 (a & 255) + 1 - bin: a' as 512 (sa - 4) + 2 (a' & 255),
+  // and 16 a' - kRowBias (see DecContext). The decision's 1 - bin is added
+  // to the index as it is, with no shift.
   struct NextA {
     uint16_t ia;
     int16_t a16;
@@ -75,7 +76,7 @@ extern const DecTables kDecTables __attribute__((visibility("hidden")));
 struct DecContext {
   static constexpr int kRowBias = 2176;
   int32_t bb = 0;
-  uint16_t ia = 0;  // 512 (sa - 4) + (a & 255): row of next_a and a itself
+  uint16_t ia = 0;  // 512 (sa - 4) + 2 (a & 255): row of next_a and a itself
   uint16_t ib = 0;  // 512 (sb - 4) + 17
   const uint64_t* row = nullptr;  // of the LPS tables, for p = b + 16a
 
@@ -83,11 +84,11 @@ struct DecContext {
     DecContext c;
     c.ib = static_cast<uint16_t>(512 * (m.sb - 4) + 17);
     c.bb = m.b + 128 * c.ib;
-    c.ia = static_cast<uint16_t>(512 * (m.sa - 4) + (m.a & 255));
+    c.ia = static_cast<uint16_t>(512 * (m.sa - 4) + 2 * (m.a & 255));
     c.row = kDecTables.row(static_cast<uint32_t>(m.p() >> 3) & 0x3F0u);
     return c;
   }
-  int a() const { return static_cast<int8_t>(ia & 255); }
+  int a() const { return static_cast<int8_t>((ia >> 1) & 255); }
   int b() const { return bb - 128 * ib; }
   void store_to(ContextModel& m) const {
     m.a = static_cast<int16_t>(a());
@@ -102,7 +103,7 @@ struct DecContext {
   __attribute__((always_inline)) void update_nb(uint32_t nb) {
     const int64_t nb64 = nb;
     const int64_t bb64 = bb;
-    const DecTables::NextA na = kDecTables.next_a[int64_t{ia} + (nb64 << 8)];
+    const DecTables::NextA na = kDecTables.next_a[int64_t{ia} + nb64];
     const int64_t bb_new = bb64 + kDecTables.delta_b[(bb64 + 32767 * nb64) >> 7];
     ia = na.ia;
     bb = static_cast<int32_t>(bb_new);
