@@ -448,36 +448,10 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
 }
 
 #ifdef NNR_BIN_STEP_ASM
-// The update (8.4) of context x after a bin, nb = 1 - bin, as in
-// plain_steps. Volatile: its outputs are scratch, the stores are its effect.
-__attribute__((always_inline)) inline void scaled_update(DecContext* x, uint64_t nb, const DecTables* t) {
-  uint64_t td, tz, tb;
-  asm volatile(
-      "movslq 0(%[X]), %[tz]\n\t"
-      "imulq $32767, %[nb], %[td]\n\t"
-      "addq %[tz], %[td]\n\t"
-      "sarq $7, %[td]\n\t"
-      "movswq 40960(%[T],%[td],2), %[td]\n\t"
-      "addq %[td], %[tz]\n\t"
-      "movl %k[tz], 0(%[X])\n\t"
-      "movzwl 4(%[X]), %k[td]\n\t"
-      "addq %[nb], %[td]\n\t"
-      "movzwl 32768(%[T],%[td],4), %k[tb]\n\t"
-      "movw %w[tb], 4(%[X])\n\t"
-      "movswq 32770(%[T],%[td],4), %[td]\n\t"
-      "addq %[tz], %[td]\n\t"
-      "andl $0x1F80, %k[td]\n\t"
-      "addq %[T], %[td]\n\t"
-      "movq %[td], 8(%[X])"
-      : [td] "=&r"(td), [tz] "=&r"(tz), [tb] "=&r"(tb)
-      : [X] "r"(x), [nb] "r"(nb), [T] "r"(t)
-      : "memory");
-}
-
 // One regular bin on the range at the window's scale, context x with row
-// `row`, decided as in plain_steps (every selection a conditional move):
-// for a bin whose value no predictor knows (the sign). Returns 1 - bin;
-// `refill` says cnt < 0.
+// `row`, decided and x updated as in plain_steps (every selection a
+// conditional move): for a bin whose value no predictor knows (the sign).
+// Returns 1 - bin; `refill` says cnt < 0.
 __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t& rs, int& cnt, bool& refill,
                                                           DecContext* x, const uint64_t* row, const DecTables* t) {
   uint64_t nb, tq, td, tz, tc;
@@ -500,11 +474,28 @@ __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t&
       "adcq $0, %[nb]\n\t"
       "andl $1, %k[nb]\n\t"
       "shlq %%cl, %[V]\n\t"
+      // The update (8.4), as in plain_steps.
+      "movslq 0(%[X]), %[tz]\n\t"
+      "imulq $32767, %[nb], %[td]\n\t"
+      "addq %[tz], %[td]\n\t"
+      "sarq $7, %[td]\n\t"
+      "movswq 40960(%[T],%[td],2), %[td]\n\t"
+      "addq %[td], %[tz]\n\t"
+      "movl %k[tz], 0(%[X])\n\t"
+      "movzwl 4(%[X]), %k[td]\n\t"
+      "addq %[nb], %[td]\n\t"
+      "movzwl 32768(%[T],%[td],4), %k[tq]\n\t"
+      "movw %w[tq], 4(%[X])\n\t"
+      "movswq 32770(%[T],%[td],4), %[td]\n\t"
+      "addq %[tz], %[td]\n\t"
+      "andl $0x1F80, %k[td]\n\t"
+      "addq %[T], %[td]\n\t"
+      "movq %[td], 8(%[X])\n\t"
       "subl %k[tc], %[C]"
       : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
         [tc] "=&c"(tc), "=@ccs"(refill)
-      : [P] "r"(row));
-  scaled_update(x, nb, t);
+      : [X] "r"(x), [P] "r"(row), [T] "r"(t)
+      : "memory");
   return static_cast<uint32_t>(nb);
 }
 
@@ -540,6 +531,7 @@ __attribute__((always_inline)) inline uint32_t scaled_bin_mps(uint64_t& v, uint6
       "xorl $1, %k[nb]\n"
       "1:\n\t"
       "shlq %%cl, %[V]\n\t"
+      // The update (8.4), as in plain_steps.
       "movslq 0(%[X]), %[tz]\n\t"
       "imulq $32767, %[nb], %[td]\n\t"
       "addq %[tz], %[td]\n\t"
@@ -623,15 +615,16 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
       const uint32_t neg = scaled_bin(v, rs, cnt, rf, sign_ctx + c, sign_ctx[c].row, t) ^ 1u;
       if (__builtin_expect(rf, 0)) NNR_REFILL();
       DecContext* const gr = gr_ctx + neg;
-      int j = 0;
-      for (; j < n; ++j) {
-        const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, gr + 2 * j, gr[2 * j].row, t);
+      DecContext* const gr_end = gr + 2 * n;
+      DecContext* flag = gr;
+      for (; flag != gr_end; flag += 2) {
+        const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, flag, flag->row, t);
         if (__builtin_expect(rf, 0)) NNR_REFILL();
         if (nb) break;
       }
       int64_t mag;
-      if (j < n) {
-        mag = j + 1;
+      if (flag != gr_end) {
+        mag = ((flag - gr) >> 1) + 1;
       } else {
         ++large;
         int p = 0;
