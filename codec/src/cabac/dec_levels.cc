@@ -448,6 +448,40 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
 }
 
 #ifdef NNR_BIN_STEP_ASM
+// The asm text the two bins below share, on their operand names: the
+// decision up to the flags (SF of rMPS - 256 selected into RS, CF: LPS,
+// tz = V - rMPS, tc = the MPS renormalisation), and the update (8.4) of
+// context X by nb = 1 - bin as in plain_steps.
+#define NNR_SCALED_DECIDE                 \
+  "movq %[RS], %[tq]\n\t"                 \
+  "shrq $60, %[tq]\n\t"                   \
+  "leaq (%[RS],%[RS]), %[td]\n\t"         \
+  "movq %[V], %[tz]\n\t"                  \
+  "subq %[RS], %[tz]\n\t"                 \
+  "xorl %k[tc], %k[tc]\n\t"               \
+  "subq 8192(%[P],%[tq],8), %[td]\n\t"    \
+  "subq (%[P],%[tq],8), %[RS]\n\t"        \
+  "cmovnsq %[td], %[RS]\n\t"              \
+  "setns %b[tc]\n\t"                      \
+  "addq (%[P],%[tq],8), %[tz]\n\t"
+#define NNR_SCALED_UPDATE                    \
+  "movslq 0(%[X]), %[tz]\n\t"                \
+  "imulq $32767, %[nb], %[td]\n\t"           \
+  "addq %[tz], %[td]\n\t"                    \
+  "sarq $7, %[td]\n\t"                       \
+  "movswq 40960(%[T],%[td],2), %[td]\n\t"    \
+  "addq %[td], %[tz]\n\t"                    \
+  "movl %k[tz], 0(%[X])\n\t"                 \
+  "movzwl 4(%[X]), %k[td]\n\t"               \
+  "addq %[nb], %[td]\n\t"                    \
+  "movzwl 32768(%[T],%[td],4), %k[tq]\n\t"   \
+  "movw %w[tq], 4(%[X])\n\t"                 \
+  "movswq 32770(%[T],%[td],4), %[td]\n\t"    \
+  "addq %[tz], %[td]\n\t"                    \
+  "andl $0x1F80, %k[td]\n\t"                 \
+  "addq %[T], %[td]\n\t"                     \
+  "movq %[td], 8(%[X])\n\t"
+
 // One regular bin on the range at the window's scale, context x with row
 // `row`, decided and x updated as in plain_steps (every selection a
 // conditional move): for a bin whose value no predictor knows (the sign).
@@ -457,40 +491,14 @@ __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t&
   uint64_t nb, tq, td, tz, tc;
   asm("movq %[P], %[nb]\n\t"
       "shrq $12, %[nb]\n\t"  // bit 0: 1 - MPS
-      "movq %[RS], %[tq]\n\t"
-      "shrq $60, %[tq]\n\t"
-      "leaq (%[RS],%[RS]), %[td]\n\t"
-      "movq %[V], %[tz]\n\t"
-      "subq %[RS], %[tz]\n\t"
-      "xorl %k[tc], %k[tc]\n\t"
-      "subq 8192(%[P],%[tq],8), %[td]\n\t"
-      "subq (%[P],%[tq],8), %[RS]\n\t"
-      "cmovnsq %[td], %[RS]\n\t"
-      "setns %b[tc]\n\t"
-      "addq (%[P],%[tq],8), %[tz]\n\t"
+      NNR_SCALED_DECIDE
       "cmovcq 16384(%[P],%[tq],8), %[RS]\n\t"
       "cmovcl 24576(%[P],%[tq],8), %k[tc]\n\t"
       "cmovcq %[tz], %[V]\n\t"
       "adcq $0, %[nb]\n\t"
       "andl $1, %k[nb]\n\t"
       "shlq %%cl, %[V]\n\t"
-      // The update (8.4), as in plain_steps.
-      "movslq 0(%[X]), %[tz]\n\t"
-      "imulq $32767, %[nb], %[td]\n\t"
-      "addq %[tz], %[td]\n\t"
-      "sarq $7, %[td]\n\t"
-      "movswq 40960(%[T],%[td],2), %[td]\n\t"
-      "addq %[td], %[tz]\n\t"
-      "movl %k[tz], 0(%[X])\n\t"
-      "movzwl 4(%[X]), %k[td]\n\t"
-      "addq %[nb], %[td]\n\t"
-      "movzwl 32768(%[T],%[td],4), %k[tq]\n\t"
-      "movw %w[tq], 4(%[X])\n\t"
-      "movswq 32770(%[T],%[td],4), %[td]\n\t"
-      "addq %[tz], %[td]\n\t"
-      "andl $0x1F80, %k[td]\n\t"
-      "addq %[T], %[td]\n\t"
-      "movq %[td], 8(%[X])\n\t"
+      NNR_SCALED_UPDATE
       "subl %k[tc], %[C]"
       : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
         [tc] "=&c"(tc), "=@ccs"(refill)
@@ -509,21 +517,11 @@ __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t&
 // scaled_bin.
 __attribute__((always_inline)) inline uint32_t scaled_bin_mps(uint64_t& v, uint64_t& rs, int& cnt, bool& refill,
                                                               DecContext* x, const uint64_t* row, const DecTables* t) {
-  uint64_t nb, tq, td, tz, tb, tc;
-  asm("movq %[RS], %[tq]\n\t"
-      "shrq $60, %[tq]\n\t"
-      "leaq (%[RS],%[RS]), %[td]\n\t"
-      "movq %[V], %[tz]\n\t"
-      "subq %[RS], %[tz]\n\t"
-      "xorl %k[tc], %k[tc]\n\t"
-      "movq %[P], %[nb]\n\t"
+  uint64_t nb, tq, td, tz, tc;
+  asm("movq %[P], %[nb]\n\t"
       "shrq $12, %[nb]\n\t"
       "andl $1, %k[nb]\n\t"  // 1 - MPS
-      "subq 8192(%[P],%[tq],8), %[td]\n\t"
-      "subq (%[P],%[tq],8), %[RS]\n\t"  // rMPS; SF: rMPS >= 256
-      "cmovnsq %[td], %[RS]\n\t"
-      "setns %b[tc]\n\t"
-      "addq (%[P],%[tq],8), %[tz]\n\t"  // CF: LPS; tz = V - rMPS
+      NNR_SCALED_DECIDE
       "jnc 1f\n\t"
       "movq 16384(%[P],%[tq],8), %[RS]\n\t"
       "movl 24576(%[P],%[tq],8), %k[tc]\n\t"
@@ -531,30 +529,16 @@ __attribute__((always_inline)) inline uint32_t scaled_bin_mps(uint64_t& v, uint6
       "xorl $1, %k[nb]\n"
       "1:\n\t"
       "shlq %%cl, %[V]\n\t"
-      // The update (8.4), as in plain_steps.
-      "movslq 0(%[X]), %[tz]\n\t"
-      "imulq $32767, %[nb], %[td]\n\t"
-      "addq %[tz], %[td]\n\t"
-      "sarq $7, %[td]\n\t"
-      "movswq 40960(%[T],%[td],2), %[td]\n\t"
-      "addq %[td], %[tz]\n\t"
-      "movl %k[tz], 0(%[X])\n\t"
-      "movzwl 4(%[X]), %k[td]\n\t"
-      "addq %[nb], %[td]\n\t"
-      "movzwl 32768(%[T],%[td],4), %k[tb]\n\t"
-      "movw %w[tb], 4(%[X])\n\t"
-      "movswq 32770(%[T],%[td],4), %[td]\n\t"
-      "addq %[tz], %[td]\n\t"
-      "andl $0x1F80, %k[td]\n\t"
-      "addq %[T], %[td]\n\t"
-      "movq %[td], 8(%[X])\n\t"
+      NNR_SCALED_UPDATE
       "subl %k[tc], %[C]"
       : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
-        [tb] "=&r"(tb), [tc] "=&c"(tc), "=@ccs"(refill)
+        [tc] "=&c"(tc), "=@ccs"(refill)
       : [X] "r"(x), [P] "r"(row), [T] "r"(t)
       : "memory");
   return static_cast<uint32_t>(nb);
 }
+#undef NNR_SCALED_DECIDE
+#undef NNR_SCALED_UPDATE
 
 inline ArithDecoder::Core scaled_core(uint64_t v, uint64_t rs, int cnt) {
   ArithDecoder::Core k;
