@@ -48,6 +48,17 @@ struct alignas(8192) DecTables {
     uint32_t unused;
   };
   Lps lps[64 * 16];
+  // The range after a bin by (pr, R), R = 256 .. 511: the level loop's
+  // range is then one load after the last, not a load of rLPS, a
+  // subtraction and a renormalisation. Rows of 2 KB, 8-byte entries.
+  struct RangeStep {
+    uint16_t r_mps_next;  // R - rLPS, renormalised
+    uint16_t r_mps;       // R - rLPS: the decision's threshold
+    uint16_t r_lps_next;  // rLPS << n_lps
+    uint8_t n_mps;        // 0 or 1
+    uint8_t n_lps;
+  };
+  RangeStep range_step[64 * 256];
 
   DecTables();
 
@@ -63,7 +74,9 @@ struct alignas(8192) DecTables {
     return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(row) >> 12) & 1u;
   }
 };
-static_assert(offsetof(DecTables, lps) == DecTables::kLpsOffset && sizeof(DecTables::Lps) == 8, "DecTables layout");
+static_assert(offsetof(DecTables, lps) == DecTables::kLpsOffset && sizeof(DecTables::Lps) == 8 &&
+                  sizeof(DecTables::RangeStep) == 8,
+              "DecTables layout");
 // Hidden: code built position-independent addresses it directly, not
 // through the GOT.
 extern const DecTables kDecTables __attribute__((visibility("hidden")));

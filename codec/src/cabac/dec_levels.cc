@@ -449,21 +449,20 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
 
 #ifdef NNR_BIN_STEP_ASM
 // The asm text the two bins below share, on their operand names: the
-// decision up to the flags (SF of rMPS - 256 selected into RS, CF: LPS,
-// tz = V - rMPS, tc = the MPS renormalisation), and the update (8.4) of
+// decision up to the flags (tq: the entry row of range_step for context
+// row P, tn / tc: the range and the shift after an MPS, CF: MPS, tz: V
+// after an LPS before its renormalisation), and the update (8.4) of
 // context X by nb = 1 - bin as in plain_steps.
-#define NNR_SCALED_DECIDE                 \
-  "movq %[RS], %[tq]\n\t"                 \
-  "shrq $60, %[tq]\n\t"                   \
-  "leaq (%[RS],%[RS]), %[td]\n\t"         \
+#define NNR_RANGE_DECIDE                  \
+  "movq %[P], %[tq]\n\t"                  \
+  "shlq $4, %[tq]\n\t"                    \
+  "addq %[K], %[tq]\n\t"                  \
+  "movzwl 2(%[tq],%[R],8), %k[td]\n\t"    \
+  "movzwl (%[tq],%[R],8), %k[tn]\n\t"     \
+  "movzbl 6(%[tq],%[R],8), %k[tc]\n\t"    \
+  "shlq $55, %[td]\n\t"                   \
   "movq %[V], %[tz]\n\t"                  \
-  "subq %[RS], %[tz]\n\t"                 \
-  "xorl %k[tc], %k[tc]\n\t"               \
-  "subq 8192(%[P],%[tq],8), %[td]\n\t"    \
-  "subq (%[P],%[tq],8), %[RS]\n\t"        \
-  "cmovnsq %[td], %[RS]\n\t"              \
-  "setns %b[tc]\n\t"                      \
-  "addq (%[P],%[tq],8), %[tz]\n\t"
+  "subq %[td], %[tz]\n\t"
 #define NNR_SCALED_UPDATE                    \
   "movslq 0(%[X]), %[tz]\n\t"                \
   "imulq $32767, %[nb], %[td]\n\t"           \
@@ -482,68 +481,77 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
   "addq %[T], %[td]\n\t"                     \
   "movq %[td], 8(%[X])\n\t"
 
-// One regular bin on the range at the window's scale, context x with row
-// `row`, decided and x updated as in plain_steps (every selection a
-// conditional move): for a bin whose value no predictor knows (the sign).
-// Returns 1 - bin; `refill` says cnt < 0.
-__attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t& rs, int& cnt, bool& refill,
-                                                          DecContext* x, const uint64_t* row, const DecTables* t) {
-  uint64_t nb, tq, td, tz, tc;
+// One regular bin on the range R (9 bits) and the window V at scale 2^55,
+// context x with row `row`, decided and x updated as in plain_steps (every
+// selection a conditional move): for a bin whose value no predictor knows
+// (the sign). k is range_step's bias (see range_base). Returns 1 - bin;
+// `refill` says cnt < 0.
+__attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t& r, int& cnt, bool& refill,
+                                                          DecContext* x, const uint64_t* row, const DecTables* t,
+                                                          uint64_t k) {
+  uint64_t nb, tq, td, tz, tc, tn;
   asm("movq %[P], %[nb]\n\t"
       "shrq $12, %[nb]\n\t"  // bit 0: 1 - MPS
-      NNR_SCALED_DECIDE
-      "cmovcq 16384(%[P],%[tq],8), %[RS]\n\t"
-      "cmovcl 24576(%[P],%[tq],8), %k[tc]\n\t"
-      "cmovcq %[tz], %[V]\n\t"
-      "adcq $0, %[nb]\n\t"
+      NNR_RANGE_DECIDE
+      "movzbl 7(%[tq],%[R],8), %k[td]\n\t"
+      "cmovae 4(%[tq],%[R],8), %w[tn]\n\t"
+      "cmovael %k[td], %k[tc]\n\t"
+      "cmovaeq %[tz], %[V]\n\t"
+      "sbbq $-1, %[nb]\n\t"
       "andl $1, %k[nb]\n\t"
+      "movl %k[tn], %k[R]\n\t"
       "shlq %%cl, %[V]\n\t"
       NNR_SCALED_UPDATE
       "subl %k[tc], %[C]"
-      : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
-        [tc] "=&c"(tc), "=@ccs"(refill)
-      : [X] "r"(x), [P] "r"(row), [T] "r"(t)
+      : [V] "+r"(v), [R] "+r"(r), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
+        [tn] "=&r"(tn), [tc] "=&c"(tc), "=@ccs"(refill)
+      : [X] "r"(x), [P] "r"(row), [T] "r"(t), [K] "r"(k)
       : "memory");
   return static_cast<uint32_t>(nb);
 }
 
 // The same bin for one that is nearly always the MPS where the level loop
 // runs (significance, AbsGr and prefix bins of mostly large levels): the
-// decision assumes the MPS and branches to the LPS, so the range after it
-// is one selection after the load of rLPS instead of two and the window
-// needs none (the MPS path is one taken branch over the LPS one; code in
-// another section would break the function's unwind information). With the
-// update in the same block, 12-14 % faster on the ResNet-56 vectors than
-// scaled_bin.
-__attribute__((always_inline)) inline uint32_t scaled_bin_mps(uint64_t& v, uint64_t& rs, int& cnt, bool& refill,
-                                                              DecContext* x, const uint64_t* row, const DecTables* t) {
-  uint64_t nb, tq, td, tz, tc;
+// decision assumes the MPS and branches to the LPS (the MPS path is one
+// taken branch over the LPS one; code in another section would break the
+// function's unwind information).
+__attribute__((always_inline)) inline uint32_t scaled_bin_mps(uint64_t& v, uint64_t& r, int& cnt, bool& refill,
+                                                              DecContext* x, const uint64_t* row, const DecTables* t,
+                                                              uint64_t k) {
+  uint64_t nb, tq, td, tz, tc, tn;
   asm("movq %[P], %[nb]\n\t"
       "shrq $12, %[nb]\n\t"
       "andl $1, %k[nb]\n\t"  // 1 - MPS
-      NNR_SCALED_DECIDE
-      "jnc 1f\n\t"
-      "movq 16384(%[P],%[tq],8), %[RS]\n\t"
-      "movl 24576(%[P],%[tq],8), %k[tc]\n\t"
+      NNR_RANGE_DECIDE
+      "jc 1f\n\t"
+      "movzwl 4(%[tq],%[R],8), %k[tn]\n\t"
+      "movzbl 7(%[tq],%[R],8), %k[tc]\n\t"
       "movq %[tz], %[V]\n\t"
       "xorl $1, %k[nb]\n"
       "1:\n\t"
+      "movl %k[tn], %k[R]\n\t"
       "shlq %%cl, %[V]\n\t"
       NNR_SCALED_UPDATE
       "subl %k[tc], %[C]"
-      : [V] "+r"(v), [RS] "+r"(rs), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
-        [tc] "=&c"(tc), "=@ccs"(refill)
-      : [X] "r"(x), [P] "r"(row), [T] "r"(t)
+      : [V] "+r"(v), [R] "+r"(r), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
+        [tn] "=&r"(tn), [tc] "=&c"(tc), "=@ccs"(refill)
+      : [X] "r"(x), [P] "r"(row), [T] "r"(t), [K] "r"(k)
       : "memory");
   return static_cast<uint32_t>(nb);
 }
-#undef NNR_SCALED_DECIDE
+#undef NNR_RANGE_DECIDE
 #undef NNR_SCALED_UPDATE
 
-inline ArithDecoder::Core scaled_core(uint64_t v, uint64_t rs, int cnt) {
+// The bias that takes 16 times a context's row pointer to its row of
+// range_step, less the 256 entries below R = 256.
+inline uint64_t range_base(const DecTables* t) {
+  return reinterpret_cast<uintptr_t>(t->range_step) - 2048 - 16 * reinterpret_cast<uintptr_t>(t->lps_r);
+}
+
+inline ArithDecoder::Core scaled_core(uint64_t v, uint64_t r, int cnt) {
   ArithDecoder::Core k;
   k.value = v >> 1;
-  k.range = static_cast<uint32_t>(rs >> DecTables::kScale);
+  k.range = static_cast<uint32_t>(r);
   k.cnt = cnt;
   return k;
 }
@@ -561,9 +569,10 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
   ArithDecoder::Core k0 = k_io;
   if ((k0.value >> 54) >= k0.range) return decode_run_levels<kDq>(dec, k_io, ctx, n, state_io, c_io, out, count);
   uint64_t v = k0.value << 1;
-  uint64_t rs = uint64_t{k0.range} << DecTables::kScale;
+  uint64_t rs = k0.range;
   int cnt = k0.cnt;
   const DecTables* const t = &kDecTables;
+  const uint64_t kb = range_base(t);
   DecContext* const sign_ctx = ctx + ContextLayout::kSign;
   DecContext* const gr_ctx = ctx + ContextLayout::kAbsGr;
   DecContext* const prefix = ctx + 27 + 2 * n;
@@ -588,7 +597,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
   bool rf;
   for (int64_t i = 0; i < count; ++i) {
     int32_t lv = 0;
-    const uint32_t nb0 = scaled_bin_mps(v, rs, cnt, rf, sx, srow, t);
+    const uint32_t nb0 = scaled_bin_mps(v, rs, cnt, rf, sx, srow, t, kb);
     if (__builtin_expect(rf, 0)) NNR_REFILL();
     if (nb0) {
       c = 0;
@@ -596,13 +605,13 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
       sx = ctx + (kDq ? 3 * state : 0);
       srow = sx->row;
     } else {
-      const uint32_t neg = scaled_bin(v, rs, cnt, rf, sign_ctx + c, sign_ctx[c].row, t) ^ 1u;
+      const uint32_t neg = scaled_bin(v, rs, cnt, rf, sign_ctx + c, sign_ctx[c].row, t, kb) ^ 1u;
       if (__builtin_expect(rf, 0)) NNR_REFILL();
       DecContext* const gr = gr_ctx + neg;
       DecContext* const gr_end = gr + 2 * n;
       DecContext* flag = gr;
       for (; flag != gr_end; flag += 2) {
-        const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, flag, flag->row, t);
+        const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, flag, flag->row, t, kb);
         if (__builtin_expect(rf, 0)) NNR_REFILL();
         if (nb) break;
       }
@@ -613,7 +622,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         ++large;
         int p = 0;
         for (;;) {
-          const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, prefix + p, prefix[p].row, t);
+          const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, prefix + p, prefix[p].row, t, kb);
           if (__builtin_expect(rf, 0)) NNR_REFILL();
           if (nb) break;
           if (++p == 32) {
@@ -623,7 +632,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         }
         uint64_t sfx;
         if (__builtin_expect(p <= 20 && cnt >= p, 1)) {
-          const uint64_t r = rs >> DecTables::kScale;
+          const uint64_t r = rs;
           const uint64_t x = v >> (DecTables::kScale - p);
           sfx = x / r;
           const uint64_t d = x - sfx * r;
