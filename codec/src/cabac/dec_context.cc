@@ -2,9 +2,11 @@
 
 namespace nnr {
 
-DecTables::DecTables() : lps_r(), lps_r2(), lps_range(), lps_n(), next_a(), delta_b(), lps(), range_step() {
+DecTables::DecTables() : lps_r(), lps_r2(), lps_range(), lps_n(), next_a(), delta_b(), lps(), range_rows(), range_row_at() {
   for (int i = 0; i < 64; ++i) {
     const int rho = i < 32 ? i : 64 - i;  // p >> 7 = i or i - 64
+    const int nmps = i < 32 ? 0 : 1;      // p < 0: MPS 0
+    range_row_at[i].row = &range_rows[i];
     for (int q = 0; q < 8; ++q) {
       const int r = kRlps[q][rho < 32 ? rho : 31];
       int n = 0;
@@ -15,13 +17,13 @@ DecTables::DecTables() : lps_r(), lps_r2(), lps_range(), lps_n(), next_a(), delt
       lps_r2[e] = uint64_t(r) << (kScale + 1);
       lps_range[e] = uint64_t(r << n) << kScale;
       lps_n[e] = static_cast<uint64_t>(n);
+      range_rows[i].lps[q] = RangeLps{static_cast<uint16_t>((r << n) - 256), 0, static_cast<uint8_t>(n), {}};
       for (int low = 0; low < 32; ++low) {
-        const int range = 256 + 32 * q + low;
-        const int r_mps = range - r;
+        const int r_mps = 256 + 32 * q + low - r;
         const int n_mps = r_mps < 256 ? 1 : 0;
-        range_step[256 * i + 32 * q + low] =
-            RangeStep{static_cast<uint16_t>(r_mps << n_mps), static_cast<uint16_t>(r_mps),
-                      static_cast<uint16_t>(r << n), static_cast<uint8_t>(n_mps), static_cast<uint8_t>(n)};
+        range_rows[i].step[32 * q + low] =
+            RangeStep{static_cast<uint8_t>((r_mps << n_mps) - 256), static_cast<uint8_t>(n_mps),
+                      static_cast<uint16_t>(r_mps | nmps << 15)};
       }
     }
   }

@@ -48,17 +48,35 @@ struct alignas(8192) DecTables {
     uint32_t unused;
   };
   Lps lps[64 * 16];
-  // The range after a bin by (pr, R), R = 256 .. 511: the level loop's
-  // range is then one load after the last, not a load of rLPS, a
-  // subtraction and a renormalisation. Rows of 2 KB, 8-byte entries.
+  // The range after a bin by R - 256 for each probability row, for the
+  // level loop: its range is then one load after the last, not a load of
+  // rLPS, a subtraction and a renormalisation. The loop's contexts point at
+  // these rows while it runs (RangeRowGuard), and its update reaches one
+  // through range_row_at by the masked p as it is. A row is 1 KB and its
+  // LPS values, a cache line: so the rows fall in different cache sets.
   struct RangeStep {
-    uint16_t r_mps_next;  // R - rLPS, renormalised
-    uint16_t r_mps;       // R - rLPS: the decision's threshold
-    uint16_t r_lps_next;  // rLPS << n_lps
-    uint8_t n_mps;        // 0 or 1
-    uint8_t n_lps;
+    uint8_t r_mps_next_low;  // R - rLPS, renormalised, less 256
+    uint8_t n_mps;           // 0 or 1
+    uint16_t r_mps;          // R - rLPS (the decision's threshold), plus (1 - MPS) << 15
   };
-  RangeStep range_step[64 * 256];
+  struct RangeLps {
+    uint16_t range_low;  // (rLPS << n) - 256
+    uint16_t zero;       // so that range_low reads as 32 bits
+    uint8_t n;
+    uint8_t unused[3];
+  };
+  struct RangeRow {
+    RangeStep step[256];  // by R - 256
+    RangeLps lps[8];      // by (R >> 5) - 8
+  };
+  RangeRow range_rows[64];
+  // Row i's address at 128 i.
+  struct RangeRowAt {
+    const RangeRow* row;
+    uint64_t unused[15];
+  };
+  RangeRowAt range_row_at[64];
+  static constexpr size_t kRangeRowAtOffset = 122880;  // offsetof(DecTables, range_row_at)
 
   DecTables();
 
@@ -75,7 +93,10 @@ struct alignas(8192) DecTables {
   }
 };
 static_assert(offsetof(DecTables, lps) == DecTables::kLpsOffset && sizeof(DecTables::Lps) == 8 &&
-                  sizeof(DecTables::RangeStep) == 8,
+                  offsetof(DecTables, range_row_at) == DecTables::kRangeRowAtOffset &&
+                  sizeof(DecTables::RangeStep) == 4 && sizeof(DecTables::RangeLps) == 8 &&
+                  offsetof(DecTables::RangeLps, n) == 4 && sizeof(DecTables::RangeRow) == 1088 &&
+                  offsetof(DecTables::RangeRow, lps) == 1024 && sizeof(DecTables::RangeRowAt) == 128,
               "DecTables layout");
 // Hidden: code built position-independent addresses it directly, not
 // through the GOT.

@@ -449,19 +449,18 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
 
 #ifdef NNR_BIN_STEP_ASM
 // The asm text the two bins below share, on their operand names: the
-// decision up to the flags (tq: the entry row of range_step for context
-// row P, tn / tc: the range and the shift after an MPS, CF: MPS, tz: V
-// after an LPS before its renormalisation), and the update (8.4) of
-// context X by nb = 1 - bin as in plain_steps.
-#define NNR_RANGE_DECIDE                  \
-  "movq %[P], %[tq]\n\t"                  \
-  "shlq $4, %[tq]\n\t"                    \
-  "addq %[K], %[tq]\n\t"                  \
-  "movzwl 2(%[tq],%[R],8), %k[td]\n\t"    \
-  "movzwl (%[tq],%[R],8), %k[tn]\n\t"     \
-  "movzbl 6(%[tq],%[R],8), %k[tc]\n\t"    \
-  "shlq $55, %[td]\n\t"                   \
-  "movq %[V], %[tz]\n\t"                  \
+// decision up to the flags (tn / tc: the range less 256 and the shift after
+// an MPS, from the entry of R - 256 in range row P; nb: 1 - MPS; CF: MPS;
+// tz: V after an LPS before its renormalisation), and the update (8.4) of
+// context X by nb = 1 - bin as in plain_steps, to its range row.
+#define NNR_RANGE_DECIDE               \
+  "movzwl 2(%[P],%[R],4), %k[td]\n\t"  \
+  "movzbl (%[P],%[R],4), %k[tn]\n\t"   \
+  "movzbl 1(%[P],%[R],4), %k[tc]\n\t"  \
+  "movl %k[td], %k[nb]\n\t"            \
+  "shrl $15, %k[nb]\n\t"               \
+  "shlq $55, %[td]\n\t"                \
+  "movq %[V], %[tz]\n\t"               \
   "subq %[td], %[tz]\n\t"
 #define NNR_SCALED_UPDATE                    \
   "movslq 0(%[X]), %[tz]\n\t"                \
@@ -478,23 +477,21 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
   "movswq 32770(%[T],%[td],4), %[td]\n\t"    \
   "addq %[tz], %[td]\n\t"                    \
   "andl $0x1F80, %k[td]\n\t"                 \
-  "addq %[T], %[td]\n\t"                     \
+  "movq 122880(%[T],%[td]), %[td]\n\t"        \
   "movq %[td], 8(%[X])\n\t"
 
-// One regular bin on the range R (9 bits) and the window V at scale 2^55,
-// context x with row `row`, decided and x updated as in plain_steps (every
-// selection a conditional move): for a bin whose value no predictor knows
-// (the sign). k is range_step's bias (see range_base). Returns 1 - bin;
-// `refill` says cnt < 0.
+// One regular bin on the range (R - 256 in `r`) and the window V at scale
+// 2^55, context x with range row `row`, decided and x updated as in
+// plain_steps (every selection a conditional move): for a bin whose value
+// no predictor knows (the sign). Returns 1 - bin; `refill` says cnt < 0.
 __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t& r, int& cnt, bool& refill,
-                                                          DecContext* x, const uint64_t* row, const DecTables* t,
-                                                          uint64_t k) {
-  uint64_t nb, tq, td, tz, tc, tn;
-  asm("movq %[P], %[nb]\n\t"
-      "shrq $12, %[nb]\n\t"  // bit 0: 1 - MPS
+                                                          DecContext* x, const uint64_t* row, const DecTables* t) {
+  uint64_t nb, tq, td, tz, tc, tn, tl;
+  asm("movl %k[R], %k[tl]\n\t"
+      "shrl $5, %k[tl]\n\t"  // (R >> 5) - 8
       NNR_RANGE_DECIDE
-      "movzbl 7(%[tq],%[R],8), %k[td]\n\t"
-      "cmovae 4(%[tq],%[R],8), %w[tn]\n\t"
+      "movzbl 1028(%[P],%[tl],8), %k[td]\n\t"   // n of the LPS
+      "cmovael 1024(%[P],%[tl],8), %k[tn]\n\t"  // the LPS range less 256
       "cmovael %k[td], %k[tc]\n\t"
       "cmovaeq %[tz], %[V]\n\t"
       "sbbq $-1, %[nb]\n\t"
@@ -504,8 +501,8 @@ __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t&
       NNR_SCALED_UPDATE
       "subl %k[tc], %[C]"
       : [V] "+r"(v), [R] "+r"(r), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
-        [tn] "=&r"(tn), [tc] "=&c"(tc), "=@ccs"(refill)
-      : [X] "r"(x), [P] "r"(row), [T] "r"(t), [K] "r"(k)
+        [tn] "=&r"(tn), [tc] "=&c"(tc), [tl] "=&r"(tl), "=@ccs"(refill)
+      : [X] "r"(x), [P] "r"(row), [T] "r"(t)
       : "memory");
   return static_cast<uint32_t>(nb);
 }
@@ -516,16 +513,14 @@ __attribute__((always_inline)) inline uint32_t scaled_bin(uint64_t& v, uint64_t&
 // taken branch over the LPS one; code in another section would break the
 // function's unwind information).
 __attribute__((always_inline)) inline uint32_t scaled_bin_mps(uint64_t& v, uint64_t& r, int& cnt, bool& refill,
-                                                              DecContext* x, const uint64_t* row, const DecTables* t,
-                                                              uint64_t k) {
+                                                              DecContext* x, const uint64_t* row, const DecTables* t) {
   uint64_t nb, tq, td, tz, tc, tn;
-  asm("movq %[P], %[nb]\n\t"
-      "shrq $12, %[nb]\n\t"
-      "andl $1, %k[nb]\n\t"  // 1 - MPS
-      NNR_RANGE_DECIDE
+  asm(NNR_RANGE_DECIDE
       "jc 1f\n\t"
-      "movzwl 4(%[tq],%[R],8), %k[tn]\n\t"
-      "movzbl 7(%[tq],%[R],8), %k[tc]\n\t"
+      "movl %k[R], %k[tq]\n\t"
+      "shrl $5, %k[tq]\n\t"
+      "movzwl 1024(%[P],%[tq],8), %k[tn]\n\t"
+      "movzbl 1028(%[P],%[tq],8), %k[tc]\n\t"
       "movq %[tz], %[V]\n\t"
       "xorl $1, %k[nb]\n"
       "1:\n\t"
@@ -535,23 +530,46 @@ __attribute__((always_inline)) inline uint32_t scaled_bin_mps(uint64_t& v, uint6
       "subl %k[tc], %[C]"
       : [V] "+r"(v), [R] "+r"(r), [C] "+r"(cnt), [nb] "=&r"(nb), [tq] "=&r"(tq), [td] "=&r"(td), [tz] "=&r"(tz),
         [tn] "=&r"(tn), [tc] "=&c"(tc), "=@ccs"(refill)
-      : [X] "r"(x), [P] "r"(row), [T] "r"(t), [K] "r"(k)
+      : [X] "r"(x), [P] "r"(row), [T] "r"(t)
       : "memory");
   return static_cast<uint32_t>(nb);
 }
 #undef NNR_RANGE_DECIDE
 #undef NNR_SCALED_UPDATE
+static_assert(DecTables::kRangeRowAtOffset == 122880 && offsetof(DecTables::RangeRow, lps) == 1024 &&
+                  offsetof(DecTables::RangeLps, n) == 4,
+              "DecTables layout");
 
-// The bias that takes 16 times a context's row pointer to its row of
-// range_step, less the 256 entries below R = 256.
-inline uint64_t range_base(const DecTables* t) {
-  return reinterpret_cast<uintptr_t>(t->range_step) - 2048 - 16 * reinterpret_cast<uintptr_t>(t->lps_r);
-}
+// While the level loop runs its contexts point at their range rows instead
+// of their LPS rows; the guard turns them back however the loop ends.
+class RangeRowGuard {
+ public:
+  RangeRowGuard(DecContext* ctx, int count) : ctx_(ctx), count_(count) {
+    for (int i = 0; i < count_; ++i) ctx_[i].row = to_range(ctx_[i].row);
+  }
+  ~RangeRowGuard() {
+    for (int i = 0; i < count_; ++i) ctx_[i].row = to_lps(ctx_[i].row);
+  }
+  RangeRowGuard(const RangeRowGuard&) = delete;
+  RangeRowGuard& operator=(const RangeRowGuard&) = delete;
+
+ private:
+  static const uint64_t* to_range(const uint64_t* row) {
+    const size_t i = static_cast<size_t>(row - kDecTables.lps_r) / 16;
+    return reinterpret_cast<const uint64_t*>(&kDecTables.range_rows[i]);
+  }
+  static const uint64_t* to_lps(const uint64_t* row) {
+    const size_t i = static_cast<size_t>(reinterpret_cast<const DecTables::RangeRow*>(row) - kDecTables.range_rows);
+    return kDecTables.lps_r + 16 * i;
+  }
+  DecContext* ctx_;
+  int count_;
+};
 
 inline ArithDecoder::Core scaled_core(uint64_t v, uint64_t r, int cnt) {
   ArithDecoder::Core k;
   k.value = v >> 1;
-  k.range = static_cast<uint32_t>(r);
+  k.range = static_cast<uint32_t>(r) + 256;
   k.cnt = cnt;
   return k;
 }
@@ -569,15 +587,15 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
   ArithDecoder::Core k0 = k_io;
   if ((k0.value >> 54) >= k0.range) return decode_run_levels<kDq>(dec, k_io, ctx, n, state_io, c_io, out, count);
   uint64_t v = k0.value << 1;
-  uint64_t rs = k0.range;
+  uint64_t rs = k0.range - 256;  // R - 256: the index of its range entry
   int cnt = k0.cnt;
   const DecTables* const t = &kDecTables;
-  const uint64_t kb = range_base(t);
   DecContext* const sign_ctx = ctx + ContextLayout::kSign;
   DecContext* const gr_ctx = ctx + ContextLayout::kAbsGr;
   DecContext* const prefix = ctx + 27 + 2 * n;
   uint32_t state = state_io, c = c_io;
   int64_t large = 0;
+  const RangeRowGuard guard(ctx, 27 + 2 * n + 32);
   // Macros, not lambdas: a lambda that captures v, rs and cnt by reference
   // takes their addresses, and they then live in memory (a store and a
   // load on every bin's latency chain).
@@ -597,7 +615,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
   bool rf;
   for (int64_t i = 0; i < count; ++i) {
     int32_t lv = 0;
-    const uint32_t nb0 = scaled_bin_mps(v, rs, cnt, rf, sx, srow, t, kb);
+    const uint32_t nb0 = scaled_bin_mps(v, rs, cnt, rf, sx, srow, t);
     if (__builtin_expect(rf, 0)) NNR_REFILL();
     if (nb0) {
       c = 0;
@@ -605,13 +623,13 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
       sx = ctx + (kDq ? 3 * state : 0);
       srow = sx->row;
     } else {
-      const uint32_t neg = scaled_bin(v, rs, cnt, rf, sign_ctx + c, sign_ctx[c].row, t, kb) ^ 1u;
+      const uint32_t neg = scaled_bin(v, rs, cnt, rf, sign_ctx + c, sign_ctx[c].row, t) ^ 1u;
       if (__builtin_expect(rf, 0)) NNR_REFILL();
       DecContext* const gr = gr_ctx + neg;
       DecContext* const gr_end = gr + 2 * n;
       DecContext* flag = gr;
       for (; flag != gr_end; flag += 2) {
-        const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, flag, flag->row, t, kb);
+        const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, flag, flag->row, t);
         if (__builtin_expect(rf, 0)) NNR_REFILL();
         if (nb) break;
       }
@@ -622,7 +640,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         ++large;
         int p = 0;
         for (;;) {
-          const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, prefix + p, prefix[p].row, t, kb);
+          const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, prefix + p, prefix[p].row, t);
           if (__builtin_expect(rf, 0)) NNR_REFILL();
           if (nb) break;
           if (++p == 32) {
@@ -632,7 +650,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         }
         uint64_t sfx;
         if (__builtin_expect(p <= 20 && cnt >= p, 1)) {
-          const uint64_t r = rs;
+          const uint64_t r = rs + 256;
           const uint64_t x = v >> (DecTables::kScale - p);
           sfx = x / r;
           const uint64_t d = x - sfx * r;
