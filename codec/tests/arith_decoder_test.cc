@@ -718,7 +718,7 @@ TEST(ReferenceEncoder, BothLevelDecoderForms) {
 
 // Levels of every magnitude up to the int32 / DQ range, in both forms of
 // the level decoder: where most levels are large (the level loop) and
-// where one in ten is (the bin steps after the first window). Suffixes of
+// where one in twenty is (the bin steps after the first window). Suffixes of
 // up to 20 bypass bins are one division inside either x86-64 loop, longer
 // ones (and any that find too few bits in the register) are decoded in C++.
 TEST(ReferenceEncoder, LargeLevelsOfEveryMagnitude) {
@@ -733,7 +733,7 @@ TEST(ReferenceEncoder, LargeLevelsOfEveryMagnitude) {
         t.n = 1 + static_cast<int>(rng() % 12);
         t.dq = dq != 0;
         for (int64_t i = 0; i < t.height * t.width; ++i) {
-          const int kind = sparse ? (rng() % 10 == 0 ? 3 : 1) : (rng() % 3 == 0 ? 2 : 3);
+          const int kind = sparse ? (rng() % 20 == 0 ? 3 : 1) : (rng() % 3 == 0 ? 2 : 3);
           t.k.push_back(random_level(rng, kind, t.dq));
         }
         expect_segment_decodes(t, scan_order,

@@ -574,20 +574,21 @@ inline ArithDecoder::Core scaled_core(uint64_t v, uint64_t r, int cnt) {
   return k;
 }
 
-// decode_run_levels with the bin above, for x86-64. Where most levels go past
-// the AbsGr flags their bins run in an order the branch predictor learns,
-// and the next context is known before the decision, so no successor is
-// selected after it as in the bin steps: 13 % faster than them on the
-// ResNet-56 vectors (89 % of levels past the flags), slower below about
-// a third. The Exp-Golomb suffix is one division as in plain_steps where
-// p <= 20 and the register holds p bits.
+// decode_run_levels with the bins above, for x86-64. Where most levels go
+// past the AbsGr flags their bins run in an order the branch predictor
+// learns, and the next context is known before the decision, so no
+// successor is selected after it as in the bin steps; and the range after a
+// bin is one load from its range row. 25 % faster than the bin steps on the
+// ResNet-56 vectors (89 % of levels past the flags). The Exp-Golomb suffix
+// is one division as in plain_steps where p <= 20 and the register holds p
+// bits.
 template <bool kDq>
 int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContext* ctx, int n,
                                  uint32_t& state_io, uint32_t& c_io, int32_t* out, int64_t count) {
   ArithDecoder::Core k0 = k_io;
   if ((k0.value >> 54) >= k0.range) return decode_run_levels<kDq>(dec, k_io, ctx, n, state_io, c_io, out, count);
   uint64_t v = k0.value << 1;
-  uint64_t rs = k0.range - 256;  // R - 256: the index of its range entry
+  uint64_t r_low = k0.range - 256;  // R - 256, the index of its range entries
   int cnt = k0.cnt;
   const DecTables* const t = &kDecTables;
   DecContext* const sign_ctx = ctx + ContextLayout::kSign;
@@ -596,10 +597,10 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
   uint32_t state = state_io, c = c_io;
   int64_t large = 0;
   const RangeRowGuard guard(ctx, 27 + 2 * n + 32);
-  // Macros, not lambdas: a lambda that captures v, rs and cnt by reference
+  // Macros, not lambdas: a lambda that captures v, r_low and cnt by reference
   // takes their addresses, and they then live in memory (a store and a
   // load on every bin's latency chain).
-#define NNR_CORE() scaled_core(v, rs, cnt)
+#define NNR_CORE() scaled_core(v, r_low, cnt)
 #define NNR_REFILL()                                           \
   do {                                                         \
     const ArithDecoder::Core rk = dec.refilled_core(NNR_CORE()); \
@@ -615,7 +616,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
   bool rf;
   for (int64_t i = 0; i < count; ++i) {
     int32_t lv = 0;
-    const uint32_t nb0 = scaled_bin_mps(v, rs, cnt, rf, sx, srow, t);
+    const uint32_t nb0 = scaled_bin_mps(v, r_low, cnt, rf, sx, srow, t);
     if (__builtin_expect(rf, 0)) NNR_REFILL();
     if (nb0) {
       c = 0;
@@ -623,13 +624,13 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
       sx = ctx + (kDq ? 3 * state : 0);
       srow = sx->row;
     } else {
-      const uint32_t neg = scaled_bin(v, rs, cnt, rf, sign_ctx + c, sign_ctx[c].row, t) ^ 1u;
+      const uint32_t neg = scaled_bin(v, r_low, cnt, rf, sign_ctx + c, sign_ctx[c].row, t) ^ 1u;
       if (__builtin_expect(rf, 0)) NNR_REFILL();
       DecContext* const gr = gr_ctx + neg;
       DecContext* const gr_end = gr + 2 * n;
       DecContext* flag = gr;
       for (; flag != gr_end; flag += 2) {
-        const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, flag, flag->row, t);
+        const uint32_t nb = scaled_bin_mps(v, r_low, cnt, rf, flag, flag->row, t);
         if (__builtin_expect(rf, 0)) NNR_REFILL();
         if (nb) break;
       }
@@ -640,7 +641,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         ++large;
         int p = 0;
         for (;;) {
-          const uint32_t nb = scaled_bin_mps(v, rs, cnt, rf, prefix + p, prefix[p].row, t);
+          const uint32_t nb = scaled_bin_mps(v, r_low, cnt, rf, prefix + p, prefix[p].row, t);
           if (__builtin_expect(rf, 0)) NNR_REFILL();
           if (nb) break;
           if (++p == 32) {
@@ -650,7 +651,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
         }
         uint64_t sfx;
         if (__builtin_expect(p <= 20 && cnt >= p, 1)) {
-          const uint64_t r = rs + 256;
+          const uint64_t r = r_low + 256;
           const uint64_t x = v >> (DecTables::kScale - p);
           sfx = x / r;
           const uint64_t d = x - sfx * r;
@@ -727,13 +728,14 @@ class RunChooser {
   }
 
  private:
-  // Where the two forms are equally fast, measured on streams with 0 to 89 %
-  // of their levels past the flags: between a quarter and a half for the
-  // x86-64 forms (Laplacian tensors with 28 to 84 %: the bin steps 4-5 %
-  // faster at 28 %, 1-8 % slower at 41 %, 3-8 % at 53 %), a quarter for the
-  // C++ ones.
+  // Where the two forms are equally fast. For the x86-64 forms, measured on
+  // one Laplacian tensor (10^6 values) coded at several qp, the level loop
+  // forced against the bin steps: with DQ they are equal at 29 % of levels
+  // past the flags (41.5-41.8 against 40.6-42.0 ms) and the bin steps are
+  // 11 % faster at 19 %; without, equal at 12 %, the level loop 5 % faster
+  // at 18 % and the bin steps 8 % faster at 8 %. A quarter for the C++ forms.
 #ifdef NNR_BIN_STEP_ASM
-  static constexpr int64_t kLargeShareNum = 3, kLargeShareDen = 8;
+  static constexpr int64_t kLargeShareNum = kDq ? 5 : 1, kLargeShareDen = kDq ? 16 : 8;
 #else
   static constexpr int64_t kLargeShareNum = 1, kLargeShareDen = 4;
 #endif
