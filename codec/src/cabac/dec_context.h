@@ -52,8 +52,9 @@ struct alignas(8192) DecTables {
   // level loop: its range is then one load after the last, not a load of
   // rLPS, a subtraction and a renormalisation. The loop's contexts point at
   // these rows while it runs (RangeRowGuard), and its update reaches one
-  // through range_row_at by the masked p as it is. A row is 1 KB and its
-  // LPS values, a cache line: so the rows fall in different cache sets.
+  // through range_row_at by the masked p as it is. A row is 1 KB of steps
+  // and a cache line of LPS values, so consecutive rows start in different
+  // cache sets (rows a power of two apart would share theirs).
   struct RangeStep {
     uint8_t r_mps_next_low;  // R - rLPS, renormalised, less 256
     uint8_t n_mps;           // 0 or 1
