@@ -685,9 +685,10 @@ void expect_segment_decodes(const ref::RefTensor& t, int scan_order, const std::
 
 // The level decoder has two forms: the level loop for a tensor's first
 // window of levels, then the form chosen per window by the share of levels
-// past the N AbsGr flags (the bin steps below 3/8 on x86-64, 1/4 else). Tensors with a
-// small and a large share, each with zero runs, both signs and levels up
-// to the Exp-Golomb suffix, decode to the reference encoder's input.
+// past the N AbsGr flags (the bin steps below 5/16 with DQ and 1/8 without
+// on x86-64, 1/4 else). Tensors with a small (8 %) and a large share, each
+// with zero runs, both signs and levels up to the Exp-Golomb suffix, decode
+// to the reference encoder's input.
 TEST(ReferenceEncoder, BothLevelDecoderForms) {
   std::mt19937_64 rng(31);
   for (int large_pct : {8, 60}) {

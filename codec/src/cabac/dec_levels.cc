@@ -477,7 +477,7 @@ int64_t decode_run_levels(ArithDecoder& dec, ArithDecoder::Core& k_io, DecContex
   "movswq 32770(%[T],%[td],4), %[td]\n\t"    \
   "addq %[tz], %[td]\n\t"                    \
   "andl $0x1F80, %k[td]\n\t"                 \
-  "movq 122880(%[T],%[td]), %[td]\n\t"        \
+  "movq 122880(%[T],%[td]), %[td]\n\t"      \
   "movq %[td], 8(%[X])\n\t"
 
 // One regular bin on the range (R - 256 in `r`) and the window V at scale
@@ -596,7 +596,7 @@ int64_t decode_run_levels_scaled(ArithDecoder& dec, ArithDecoder::Core& k_io, De
   DecContext* const prefix = ctx + 27 + 2 * n;
   uint32_t state = state_io, c = c_io;
   int64_t large = 0;
-  const RangeRowGuard guard(ctx, 27 + 2 * n + 32);
+  const RangeRowGuard guard(ctx, static_cast<int>(prefix - ctx) + 32);  // every context the loop uses
   // Macros, not lambdas: a lambda that captures v, r_low and cnt by reference
   // takes their addresses, and they then live in memory (a store and a
   // load on every bin's latency chain).
