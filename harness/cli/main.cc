@@ -34,12 +34,9 @@ Status parse_tolerances(const std::vector<std::string>& options, std::map<std::s
 int main(int argc, char** argv) {
   // Idle OpenMP threads of libtorch spin by default; on a shared machine (CI,
   // parallel jobs, a run beside a build) that makes evaluation many times
-  // slower. The runtime reads the policy before main, so set it and start
-  // again, once, unless the user chose a policy.
-  if (!std::getenv("OMP_WAIT_POLICY")) {
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
-  }
+  // slower. The OpenMP runtime reads the policy when the use-case plugin
+  // loads it, so set it now, while the process has one thread.
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   CLI::App app{"nnr - MPEG NNR (ISO/IEC 15938-17) codec, conformance and benchmarking"};
   app.set_version_flag("--version", std::string("nnr ") + nnr::version_string());
   app.require_subcommand(1);

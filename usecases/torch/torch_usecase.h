@@ -6,6 +6,7 @@
 #include <string>
 
 #include "models/arch.h"
+#include "nnr/train.h"
 #include "nnr/usecase.h"
 
 namespace nnr::torchuc {
@@ -23,5 +24,12 @@ Status usecase_arch(const UseCaseOptions& options, models::Arch* out);
 int64_t default_limit(const std::string& id);
 
 }  // namespace nnr::torchuc
+
+namespace nnr {
+// The libtorch use cases (vgg16, resnet50, mobilenetv2, dcase, uc12b), behind
+// make_usecase and train_usecase.
+Status make_torch_usecase(const UseCaseOptions& options, std::unique_ptr<UseCase>* out);
+Status train_torch_usecase(const TrainOptions& options, TrainReport* report);
+}  // namespace nnr
 
 #endif

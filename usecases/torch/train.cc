@@ -2,6 +2,7 @@
 // (data, augmentation, optimiser, schedule, seed, threads) and recorded in the
 // manifest written beside the model.
 #include "nnr/train.h"
+#include "torch/torch_usecase.h"
 
 #include <chrono>
 #include <cmath>
@@ -126,7 +127,7 @@ nlohmann::json metrics_json(const UseCaseMetrics& m) {
 
 }  // namespace
 
-Status train_usecase(const TrainOptions& o, TrainReport* report) {
+Status train_torch_usecase(const TrainOptions& o, TrainReport* report) {
   UseCaseOptions uo;
   uo.id = o.id;
   uo.arch = o.arch;
@@ -219,13 +220,13 @@ Status train_usecase(const TrainOptions& o, TrainReport* report) {
   eo.arch = arch;
   eo.threads = std::max(1, o.threads);
   std::unique_ptr<UseCase> uc;
-  s = make_usecase(eo, &uc);
+  s = make_torch_usecase(eo, &uc);
   if (!s.ok()) return s;
   UseCaseMetrics full, smoke;
   s = uc->evaluate(&full);
   if (!s.ok()) return s;
   eo.limit = r.smoke_samples;
-  s = make_usecase(eo, &uc);
+  s = make_torch_usecase(eo, &uc);
   if (s.ok()) s = uc->evaluate(&smoke);
   if (!s.ok()) return s;
 
