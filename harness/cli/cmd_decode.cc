@@ -23,6 +23,7 @@ Runner add_decode(CLI::App& app) {
   app.add_flag("--no-local-scaling", o->raw, "output every coded tensor as decoded (LS not applied)");
   app.add_flag("-q,--quiet", o->quiet, "print nothing on success");
   return [o]() {
+    using Clock = std::chrono::steady_clock;
     std::vector<uint8_t> bytes;
     Status s = read_file(o->stream, &bytes);
     if (!s.ok()) return report_error("", s);
@@ -31,20 +32,28 @@ Runner add_decode(CLI::App& app) {
     opt.use_entry_points = !o->no_entry_points;
     opt.apply_local_scaling = !o->raw;
     DecodedModel model;
-    const auto t0 = std::chrono::steady_clock::now();
-    s = is_anchor_stream(bytes.data(), bytes.size()) ? anchor_decode(bytes.data(), bytes.size(), opt, &model)
-                                                     : decode(bytes.data(), bytes.size(), opt, &model);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // NNR streams go to the folder tensor by tensor as they are decoded;
+    // anchor streams are written once decoded.
+    TensorFolderWriter writer(o->out);
+    const bool anchor = is_anchor_stream(bytes.data(), bytes.size());
+    const auto t0 = Clock::now();
+    s = anchor ? anchor_decode(bytes.data(), bytes.size(), opt, &model)
+               : decode(bytes.data(), bytes.size(), opt, &model, &writer);
+    if (s.ok() && anchor) {
+      s = writer.begin(1);
+      for (size_t i = 0; s.ok() && i < model.tensors.size(); ++i) s = writer.write(0, i, model.tensors[i]);
+    }
+    const auto t1 = Clock::now();
     if (!s.ok()) return report_error(o->stream, s);
     for (const std::string& w : model.warnings) std::fprintf(stderr, "nnr: %s: warning: %s\n", o->stream.c_str(), w.c_str());
-    s = write_tensor_folder(o->out, model.tensors);
+    s = writer.finish();
     if (!s.ok()) return report_error("", s);
     if (!o->quiet) {
-      uint64_t params = 0;
-      for (const auto& t : model.tensors) params += static_cast<uint64_t>(t.numel());
-      std::printf("%s: %zu tensors, %llu parameters, %zu bytes, decoded in %.3f s (%.1f M params/s)\n",
-                  o->stream.c_str(), model.tensors.size(), static_cast<unsigned long long>(params),
-                  bytes.size(), secs, secs > 0 ? params / secs / 1e6 : 0.0);
+      const double secs = std::chrono::duration<double>(t1 - t0).count();
+      const uint64_t params = writer.parameters();
+      std::printf("%s: %zu tensors, %llu parameters, %zu bytes, decoded and written in %.3f s (%.1f M params/s)\n",
+                  o->stream.c_str(), writer.tensors(), static_cast<unsigned long long>(params), bytes.size(), secs,
+                  secs > 0 ? params / secs / 1e6 : 0.0);
     }
     return 0;
   };

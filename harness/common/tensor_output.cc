@@ -1,7 +1,12 @@
 #include "common/tensor_output.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
-#include <set>
+#include <map>
+#include <numeric>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -11,35 +16,120 @@
 
 namespace nnr {
 
-std::string tensor_sha256(const Tensor& t) {
-  const std::vector<uint8_t> b = t.bytes();
-  return sha256_hex(b.data(), b.size());
+std::string tensor_sha256(const Tensor& t) { return sha256_hex(t.data_bytes(), t.byte_size()); }
+
+namespace {
+
+std::string numbered_file(const std::string& base, int k) {
+  return k == 0 ? base + ".npy" : base + "-" + std::to_string(k) + ".npy";
 }
 
-Status write_tensor_folder(const std::string& dir, const std::vector<DecodedTensor>& tensors) {
+}  // namespace
+
+Status TensorFolderWriter::begin(size_t) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status(ErrorCode::kIo, kNoOffset, dir + ": " + ec.message());
-  nlohmann::ordered_json index = nlohmann::ordered_json::array();
-  std::set<std::string> used;
-  for (const DecodedTensor& t : tensors) {
-    std::string base = sanitize_tensor_name(t.name);
-    std::string file = base + ".npy";
-    for (int k = 1; used.count(file); ++k) file = base + "-" + std::to_string(k) + ".npy";
-    used.insert(file);
-    Status s = write_npy(dir + "/" + file, t);
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return Status(ErrorCode::kIo, kNoOffset, dir_ + ": " + ec.message());
+  return Status();
+}
+
+// The first free name in arrival order; finish() puts collisions into
+// output order.
+std::string TensorFolderWriter::claim_file(const std::string& name) {
+  const std::string base = sanitize_tensor_name(name);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string file;
+  for (int k = 0;; ++k)
+    if (claimed_.insert(file = numbered_file(base, k)).second) return file;
+}
+
+Status TensorFolderWriter::write(size_t group, size_t pos, const DecodedTensor& t) {
+  Entry e{group, pos, t.name, claim_file(t.name), dtype_name(t.dtype), tensor_sha256(t), t.shape};
+  // In place: index.json, written last, marks the folder complete.
+  Status s = write_npy(dir_ + "/" + e.file, t, /*atomic=*/false);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  parameters_ += static_cast<uint64_t>(t.numel());
+  entries_.push_back(std::move(e));
+  return Status();
+}
+
+Status TensorFolderWriter::consume(size_t group, std::vector<DecodedTensor>&& tensors) {
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    Status s = write(group, i, tensors[i]);
     if (!s.ok()) return s;
+    // Done with it: its memory goes to the next tensor.
+    ValueVector<float>().swap(tensors[i].f32);
+    ValueVector<int32_t>().swap(tensors[i].i32);
+  }
+  return Status();
+}
+
+Status TensorFolderWriter::finish() {
+  std::sort(entries_.begin(), entries_.end(),
+            [](const Entry& a, const Entry& b) { return a.group != b.group ? a.group < b.group : a.pos < b.pos; });
+  // Names in output order; files written under another name (only where
+  // names collide and tensors arrived out of order) move there through
+  // temporary names, as two of them may swap.
+  std::set<std::string> used;
+  std::vector<std::pair<size_t, std::string>> moves;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const std::string base = sanitize_tensor_name(entries_[i].name);
+    std::string file;
+    for (int k = 0;; ++k)
+      if (used.insert(file = numbered_file(base, k)).second) break;
+    if (file != entries_[i].file) moves.emplace_back(i, std::move(file));
+  }
+  for (auto& [i, file] : moves) {
+    const std::string from = dir_ + "/" + entries_[i].file, tmp = dir_ + "/" + file + ".move";
+    if (std::rename(from.c_str(), tmp.c_str()) != 0) return Status(ErrorCode::kIo, kNoOffset, from + ": cannot rename");
+  }
+  for (auto& [i, file] : moves) {
+    const std::string tmp = dir_ + "/" + file + ".move", to = dir_ + "/" + file;
+    if (std::rename(tmp.c_str(), to.c_str()) != 0) return Status(ErrorCode::kIo, kNoOffset, tmp + ": cannot rename");
+    entries_[i].file = file;
+  }
+
+  nlohmann::ordered_json index = nlohmann::ordered_json::array();
+  for (const Entry& t : entries_) {
     nlohmann::ordered_json e;
     e["name"] = t.name;
-    e["file"] = file;
-    e["dtype"] = dtype_name(t.dtype);
+    e["file"] = t.file;
+    e["dtype"] = t.dtype;
     e["shape"] = t.shape;
-    e["sha256"] = tensor_sha256(t);
+    e["sha256"] = t.sha256;
     index.push_back(std::move(e));
   }
   const std::string text = index.dump(1) + "\n";
-  return write_file_atomic(dir + "/index.json", reinterpret_cast<const uint8_t*>(text.data()),
-                           text.size());
+  return write_file_atomic(dir_ + "/index.json", reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+Status write_tensor_folder(const std::string& dir, const std::vector<DecodedTensor>& tensors, int threads) {
+  TensorFolderWriter w(dir);
+  Status s = w.begin(tensors.size());
+  if (!s.ok()) return s;
+  const size_t n = tensors.size();
+  // Largest first, so that the last tensor to finish is a small one; each
+  // tensor is a group of its own.
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return tensors[a].byte_size() > tensors[b].byte_size(); });
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<Status> status(n);
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < n;) {
+      status[order[k]] = w.write(order[k], 0, tensors[order[k]]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads && static_cast<size_t>(i) < n; ++i) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  for (const Status& st : status)
+    if (!st.ok()) return st;
+  return w.finish();
 }
 
 }  // namespace nnr

@@ -61,6 +61,28 @@ struct DecodedModel {
 // Decodes a complete bitstream held in memory.
 Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out);
 
+// Receives the decoded tensors group by group as soon as a group is
+// complete, instead of DecodedModel::tensors collecting the whole model: for
+// a writer that should not hold every tensor at once, and whose work should
+// overlap the decoding. A group is the output of one NNR_NDU (a stream whose
+// tensors come in parts is delivered as one group, after the parts are
+// joined); the model's output order is group by group, each in its order.
+class TensorSink {
+ public:
+  virtual ~TensorSink() = default;
+  // Called before any group, with their number.
+  virtual Status begin(size_t groups) = 0;
+  // Called from the decoder's threads, possibly at the same time for
+  // different groups, in any order of `group`. An error stops the decoding
+  // and is what decode() returns.
+  virtual Status consume(size_t group, std::vector<DecodedTensor>&& tensors) = 0;
+};
+
+// decode() delivering the tensors to `sink` (out->tensors stays empty; the
+// units and warnings are filled in as by decode()).
+Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out,
+              TensorSink* sink);
+
 // Parses every unit's syntax (no arithmetic decoding), recording each element
 // with its bit offset.
 Status parse_units(const uint8_t* data, size_t size, std::vector<NnrUnit>* units);

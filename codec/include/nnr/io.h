@@ -10,10 +10,14 @@
 
 namespace nnr {
 
-// The bytes of an .npy file holding `t` (little-endian, C order).
+// The bytes of an .npy file holding `t` (little-endian, C order), and the
+// header alone (the values follow it).
 std::vector<uint8_t> npy_bytes(const Tensor& t);
-// Writes `t` to `path` as .npy.
-Status write_npy(const std::string& path, const Tensor& t);
+std::string npy_header(const Tensor& t);
+// Writes `t` to `path` as .npy; atomically (a temporary file, then rename)
+// unless `atomic` is false (one file of many whose completion something
+// else marks).
+Status write_npy(const std::string& path, const Tensor& t, bool atomic = true);
 // Parses an .npy file held in memory (little-endian, C order). Integer types
 // become int32 (if every value fits), float16/64 become float32 (float64
 // rounded, noted in `notices`).
@@ -41,6 +45,14 @@ Status write_npz(const std::string& path, const std::vector<Tensor>& tensors);
 Status read_file(const std::string& path, std::vector<uint8_t>* out);
 // Writes a whole file atomically (temporary file, then rename).
 Status write_file_atomic(const std::string& path, const uint8_t* data, size_t size);
+// The same from several pieces, written in order without joining them.
+struct ByteSpan {
+  const uint8_t* data;
+  size_t size;
+};
+Status write_file_atomic(const std::string& path, const ByteSpan* parts, size_t count);
+// Writes a whole file in place (created or truncated).
+Status write_file(const std::string& path, const ByteSpan* parts, size_t count);
 
 }  // namespace nnr
 

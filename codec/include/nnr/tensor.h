@@ -48,6 +48,10 @@ struct Tensor {
   int64_t numel() const;
   // The values as little-endian bytes, row-major (what sha256 sums are taken over).
   std::vector<uint8_t> bytes() const;
+  // The same bytes where they are stored, without a copy (values are held
+  // in host order, and the hosts built for are little-endian).
+  const uint8_t* data_bytes() const;
+  size_t byte_size() const;
 };
 
 }  // namespace nnr

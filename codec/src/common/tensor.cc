@@ -12,15 +12,18 @@ int64_t Tensor::numel() const {
   return n;
 }
 
+static_assert(sizeof(float) == 4 && sizeof(int32_t) == 4, "32-bit element types");
+
+const uint8_t* Tensor::data_bytes() const {
+  return dtype == DType::kInt32 ? reinterpret_cast<const uint8_t*>(i32.data())
+                                : reinterpret_cast<const uint8_t*>(f32.data());
+}
+
+size_t Tensor::byte_size() const { return 4 * (dtype == DType::kInt32 ? i32.size() : f32.size()); }
+
 std::vector<uint8_t> Tensor::bytes() const {
-  // Values are stored in host order; this machine family is little-endian.
-  static_assert(sizeof(float) == 4 && sizeof(int32_t) == 4, "32-bit element types");
-  std::vector<uint8_t> out(4 * (dtype == DType::kInt32 ? i32.size() : f32.size()));
-  if (!out.empty())
-    std::memcpy(out.data(), dtype == DType::kInt32 ? static_cast<const void*>(i32.data())
-                                                   : static_cast<const void*>(f32.data()),
-                out.size());
-  return out;
+  const uint8_t* p = data_bytes();
+  return std::vector<uint8_t>(p, p + byte_size());
 }
 
 }  // namespace nnr

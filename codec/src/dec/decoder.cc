@@ -104,7 +104,18 @@ int resolve_threads(int requested) {
   return hw ? static_cast<int>(std::min(hw, 256u)) : 1;
 }
 
-void decode_impl(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out) {
+// A sink's error, carried through the decoder's threads as an exception.
+struct SinkError {
+  Status status;
+};
+
+void deliver(TensorSink* sink, size_t group, std::vector<DecodedTensor>&& tensors) {
+  Status s = sink->consume(group, std::move(tensors));
+  if (!s.ok()) throw SinkError{std::move(s)};
+}
+
+void decode_impl(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out,
+                 TensorSink* sink) {
   parse_all(data, size, &out->units, false);
   JobBuilder jb{data, {}, {}};
   for (size_t i = 0; i < out->units.size(); ++i) jb.visit(out->units[i], i);
@@ -123,10 +134,23 @@ void decode_impl(const uint8_t* data, size_t size, const DecodeOptions& options,
   }
 
   const size_t n = jb.jobs.size();
+  // Parts of a tensor are joined after every unit is decoded; a stream with
+  // parts reaches a sink in one group.
+  bool stream = sink != nullptr;
+  for (const NduDecodeInput& in : jb.jobs)
+    if (in.unit->partial_data_counter > 0) stream = false;
+  if (sink) {
+    Status s = sink->begin(stream ? n : 1);
+    if (!s.ok()) throw SinkError{std::move(s)};
+  }
   std::vector<NduDecodeOutput> results(n);
+  auto decode_one = [&](size_t i, ThreadPool* pool) {
+    decode_ndu(jb.jobs[i], options, pool, &results[i]);
+    if (stream) deliver(sink, i, std::move(results[i].tensors));
+  };
   const int threads = resolve_threads(options.threads);
   if (threads <= 1 || n == 0) {
-    for (size_t i = 0; i < n; ++i) decode_ndu(jb.jobs[i], options, nullptr, &results[i]);
+    for (size_t i = 0; i < n; ++i) decode_one(i, nullptr);
   } else {
     ThreadPool pool(threads);
     // Largest units first, so the tail of the run is short.
@@ -135,25 +159,28 @@ void decode_impl(const uint8_t* data, size_t size, const DecodeOptions& options,
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return jb.jobs[a].unit->payload_size > jb.jobs[b].unit->payload_size;
     });
-    pool.run(
-        n, [&](size_t k) { decode_ndu(jb.jobs[order[k]], options, &pool, &results[order[k]]); },
-        /*leaf=*/false);
+    pool.run(n, [&](size_t k) { decode_one(order[k], &pool); }, /*leaf=*/false);
   }
   for (NduDecodeOutput& r : results) {
     for (DecodedTensor& t : r.tensors) out->tensors.push_back(std::move(t));
     for (std::string& w : r.warnings) out->warnings.push_back(std::move(w));
   }
   join_partial_tensors(out->tensors);
+  if (sink && !stream) deliver(sink, 0, std::move(out->tensors));
+  if (sink) out->tensors.clear();
 }
 
 }  // namespace
 
-Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out) {
+Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out,
+              TensorSink* sink) {
   if (!out || (!data && size)) return Status(ErrorCode::kInvalidArgument, kNoOffset, "null argument");
   *out = DecodedModel{};
   try {
-    decode_impl(data, size, options, out);
+    decode_impl(data, size, options, out, sink);
     return Status();
+  } catch (const SinkError& e) {
+    return e.status;
   } catch (const Error& e) {
     return Status::from(e);
   } catch (const std::bad_alloc&) {
@@ -161,6 +188,10 @@ Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, De
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternal, kNoOffset, e.what());
   }
+}
+
+Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out) {
+  return decode(data, size, options, out, nullptr);
 }
 
 Status parse_units(const uint8_t* data, size_t size, std::vector<NnrUnit>* units) {

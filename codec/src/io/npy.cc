@@ -1,3 +1,8 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -9,7 +14,7 @@
 
 namespace nnr {
 
-std::vector<uint8_t> npy_bytes(const Tensor& t) {
+std::string npy_header(const Tensor& t) {
   std::string shape = "(";
   for (size_t i = 0; i < t.shape.size(); ++i) {
     shape += std::to_string(t.shape[i]);
@@ -17,57 +22,110 @@ std::vector<uint8_t> npy_bytes(const Tensor& t) {
     if (i + 1 < t.shape.size()) shape += " ";
   }
   shape += ")";
-  std::string header = std::string("{'descr': '") + (t.dtype == DType::kInt32 ? "<i4" : "<f4") +
-                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string dict = std::string("{'descr': '") + (t.dtype == DType::kInt32 ? "<i4" : "<f4") +
+                     "', 'fortran_order': False, 'shape': " + shape + ", }";
   // Pad with spaces so that magic + lengths + header + '\n' is a multiple of 64.
-  const size_t base = 10 + header.size() + 1;
-  header.append((64 - base % 64) % 64, ' ');
-  header += '\n';
-  std::vector<uint8_t> out;
-  const std::vector<uint8_t> body = t.bytes();
-  out.reserve(10 + header.size() + body.size());
-  const uint8_t magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
-  out.insert(out.end(), magic, magic + 8);
-  out.push_back(static_cast<uint8_t>(header.size() & 0xff));
-  out.push_back(static_cast<uint8_t>(header.size() >> 8));
-  out.insert(out.end(), header.begin(), header.end());
-  out.insert(out.end(), body.begin(), body.end());
+  const size_t base = 10 + dict.size() + 1;
+  dict.append((64 - base % 64) % 64, ' ');
+  dict += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(dict.size() & 0xff);
+  out += static_cast<char>(dict.size() >> 8);
+  return out + dict;
+}
+
+std::vector<uint8_t> npy_bytes(const Tensor& t) {
+  const std::string header = npy_header(t);
+  std::vector<uint8_t> out(header.begin(), header.end());
+  out.insert(out.end(), t.data_bytes(), t.data_bytes() + t.byte_size());
   return out;
 }
 
-Status write_npy(const std::string& path, const Tensor& t) {
-  const std::vector<uint8_t> b = npy_bytes(t);
-  return write_file_atomic(path, b.data(), b.size());
+Status write_npy(const std::string& path, const Tensor& t, bool atomic) {
+  const std::string header = npy_header(t);
+  const ByteSpan parts[2] = {{reinterpret_cast<const uint8_t*>(header.data()), header.size()},
+                             {t.data_bytes(), t.byte_size()}};
+  return atomic ? write_file_atomic(path, parts, 2) : write_file(path, parts, 2);
 }
 
 Status read_file(const std::string& path, std::vector<uint8_t>* out) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status(ErrorCode::kIo, kNoOffset, path + ": " + std::strerror(errno));
   out->clear();
-  uint8_t buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->insert(out->end(), buf, buf + n);
-  const bool bad = std::ferror(f);
-  std::fclose(f);
-  if (bad) return Status(ErrorCode::kIo, kNoOffset, path + ": read error");
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status(ErrorCode::kIo, kNoOffset, path + ": " + std::strerror(errno));
+  // One read into a buffer of the file's size where it has one (a regular
+  // file); else, and if the file grows meanwhile, in growing steps.
+  struct stat st;
+  size_t want = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1
+                                                                              : size_t{1} << 16;
+  size_t have = 0;
+  for (;;) {
+    if (out->size() < have + 1) out->resize(std::max(want, 2 * out->size()));
+    const ssize_t n = read(fd, out->data() + have, out->size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      close(fd);
+      out->clear();
+      return Status(ErrorCode::kIo, kNoOffset, path + ": " + std::strerror(e));
+    }
+    if (n == 0) break;
+    have += static_cast<size_t>(n);
+  }
+  close(fd);
+  out->resize(have);
+  return Status();
+}
+
+namespace {
+// Writes all of `parts` to fd; false with errno on failure.
+bool write_all(int fd, const ByteSpan* parts, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    const uint8_t* p = parts[i].data;
+    size_t left = parts[i].size;
+    while (left > 0) {
+      const ssize_t n = write(fd, p, std::min(left, size_t{1} << 30));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+  }
+  return true;
+}
+}  // namespace
+
+Status write_file(const std::string& path, const ByteSpan* parts, size_t count) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return Status(ErrorCode::kIo, kNoOffset, path + ": " + std::strerror(errno));
+  bool ok = write_all(fd, parts, count);
+  const int e = errno;
+  ok = close(fd) == 0 && ok;
+  if (!ok) return Status(ErrorCode::kIo, kNoOffset, path + ": write error: " + std::strerror(e));
+  return Status();
+}
+
+Status write_file_atomic(const std::string& path, const ByteSpan* parts, size_t count) {
+  const std::string tmp = path + ".tmp";
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return Status(ErrorCode::kIo, kNoOffset, tmp + ": " + std::strerror(errno));
+  bool ok = write_all(fd, parts, count);
+  const int e = errno;
+  ok = close(fd) == 0 && ok;
+  if (!ok) {
+    std::remove(tmp.c_str());
+    return Status(ErrorCode::kIo, kNoOffset, path + ": write error: " + std::strerror(e));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int re = errno;
+    std::remove(tmp.c_str());
+    return Status(ErrorCode::kIo, kNoOffset, path + ": " + std::strerror(re));
+  }
   return Status();
 }
 
 Status write_file_atomic(const std::string& path, const uint8_t* data, size_t size) {
-  const std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return Status(ErrorCode::kIo, kNoOffset, tmp + ": " + std::strerror(errno));
-  const bool ok = std::fwrite(data, 1, size, f) == size;
-  const bool closed = std::fclose(f) == 0;
-  if (!ok || !closed) {
-    std::remove(tmp.c_str());
-    return Status(ErrorCode::kIo, kNoOffset, path + ": write error");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status(ErrorCode::kIo, kNoOffset, path + ": " + std::strerror(errno));
-  }
-  return Status();
+  const ByteSpan part{data, size};
+  return write_file_atomic(path, &part, 1);
 }
 
 }  // namespace nnr
