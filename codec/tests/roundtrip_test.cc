@@ -52,6 +52,18 @@ void expect_round_trip(const std::vector<Tensor>& in, const EncoderSettings& s, 
   EncodeResult r;
   const Status es = encode(in, s, &r);
   ASSERT_TRUE(es.ok()) << what << ": " << es.describe();
+  // Units encoded in parallel give the same stream, reconstruction and notices.
+  for (int threads : {2, 3}) {
+    EncodeOptions eo;
+    eo.threads = threads;
+    EncodeResult rp;
+    ASSERT_TRUE(encode(in, s, eo, &rp).ok()) << what;
+    EXPECT_TRUE(rp.stream == r.stream) << what << " threads " << threads;
+    EXPECT_EQ(rp.messages, r.messages) << what;
+    ASSERT_EQ(rp.reconstruction.size(), r.reconstruction.size()) << what;
+    for (size_t i = 0; i < rp.reconstruction.size(); ++i)
+      EXPECT_TRUE(rp.reconstruction[i].bytes() == r.reconstruction[i].bytes()) << what;
+  }
   for (int threads : {1, 2}) {
     for (bool eps : {true, false}) {
       DecodeOptions opt;

@@ -19,6 +19,7 @@ Runner add_encode(CLI::App& app) {
     std::optional<double> lambda_scale;
     std::optional<bool> use_dq, param_opt, opt_qp, bnf;
     bool quiet = false, mse = false;
+    int threads = 0;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("INPUT", o->input, ".npz of named arrays, or a PyTorch state dict (torch.save)")->required();
@@ -38,6 +39,8 @@ Runner add_encode(CLI::App& app) {
   app.add_option("--model-kind", o->model_kind, "plain | pytorch | tensorflow (parameter-type rules)");
   app.add_option("--codec", o->codec, "nnr (default) or anchor (uniform quantization + bzip2)")
       ->check(CLI::IsMember({"nnr", "anchor"}));
+  app.add_option("--threads", o->threads, "worker threads (0 = one per core); the stream is the same for any count")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("-q,--quiet", o->quiet, "print nothing on success");
   app.add_flag("--mse", o->mse,
                "decode the stream and print the reconstruction error against the input "
@@ -79,14 +82,18 @@ Runner add_encode(CLI::App& app) {
 
     EncodeResult r;
     const auto t0 = std::chrono::steady_clock::now();
-    s = o->codec == "anchor" ? anchor_encode(model.tensors, settings, &r) : encode(model.tensors, settings, &r);
+    EncodeOptions eo;
+    eo.threads = o->threads;
+    eo.keep_reconstruction = false;  // --mse decodes the stream itself
+    s = o->codec == "anchor" ? anchor_encode(model.tensors, settings, &r) : encode(model.tensors, settings, eo, &r);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) return report_error(o->input, s);
     s = write_file_atomic(o->out, r.stream.data(), r.stream.size());
     if (!s.ok()) return report_error("", s);
     if (o->mse) {
       DecodedModel dm;
-      const DecodeOptions dopt;
+      DecodeOptions dopt;
+      dopt.threads = o->threads;
       s = is_anchor_stream(r.stream.data(), r.stream.size())
               ? anchor_decode(r.stream.data(), r.stream.size(), dopt, &dm)
               : decode(r.stream.data(), r.stream.size(), dopt, &dm);

@@ -57,7 +57,18 @@ struct EncodeResult {
   std::vector<std::string> messages;  // notices, e.g. a qp raised to avoid overflow
 };
 
+// How the encoder runs (not what it writes: the stream is the same for any
+// value).
+struct EncodeOptions {
+  // Units are encoded in parallel on this many threads; 0: one per core.
+  int threads = 1;
+  // Fill EncodeResult::reconstruction (as large as the model).
+  bool keep_reconstruction = true;
+};
+
 Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings,
+              EncodeResult* out);
+Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings, const EncodeOptions& options,
               EncodeResult* out);
 
 }  // namespace nnr

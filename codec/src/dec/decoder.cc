@@ -11,7 +11,7 @@
 #include "dec/ndu_decoder.h"
 #include "dec/ndu_members.h"
 #include "dec/partial_data.h"
-#include "dec/thread_pool.h"
+#include "common/thread_pool.h"
 #include "hls/hls.h"
 
 namespace nnr {
@@ -97,12 +97,6 @@ struct JobBuilder {
     jobs.push_back(std::move(in));
   }
 };
-
-int resolve_threads(int requested) {
-  if (requested > 0) return std::min(requested, 256);
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw ? static_cast<int>(std::min(hw, 256u)) : 1;
-}
 
 // A sink's error, carried through the decoder's threads as an exception.
 struct SinkError {

@@ -9,7 +9,7 @@
 #include "dec/ndu_members.h"
 #include "dec/output_buffer.h"
 #include "dec/reconstruct.h"
-#include "dec/thread_pool.h"
+#include "common/thread_pool.h"
 
 namespace nnr {
 

@@ -36,34 +36,36 @@ void fold_batch_norm(std::map<MemberRole, PlannedTensor>& m, const std::string& 
   const PlannedTensor& beta = m.at(MemberRole::kBnBeta);
   const PlannedTensor& mean = m.at(MemberRole::kBnMean);
   const PlannedTensor& var = m.at(MemberRole::kBnVar);
-  const size_t n = gamma.tensor.f32.size();
+  const size_t n = gamma.tensor().f32.size();
   std::vector<float> g(n);
-  for (size_t i = 0; i < n; ++i) g[i] = gamma.tensor.f32[i] / std::sqrt(var.tensor.f32[i] + eps);
+  for (size_t i = 0; i < n; ++i) g[i] = gamma.tensor().f32[i] / std::sqrt(var.tensor().f32[i] + eps);
   if (!m.count(MemberRole::kLs)) {
-    PlannedTensor ls;
-    ls.tensor.name = weight_name + "_scaling";
-    ls.tensor.shape = {static_cast<int64_t>(n)};
-    ls.tensor.f32.assign(n, 1.0f);
+    Tensor t;
+    t.name = weight_name + "_scaling";
+    t.shape = {static_cast<int64_t>(n)};
+    t.f32.assign(n, 1.0f);
+    PlannedTensor ls = PlannedTensor::made(std::move(t));
     ls.type = "weight.ls";
     ls.role = MemberRole::kLs;
     m[MemberRole::kLs] = std::move(ls);
   }
   if (!m.count(MemberRole::kBias)) {
-    PlannedTensor bi;
-    bi.tensor.name = weight_name + ".bias";
-    bi.tensor.shape = {static_cast<int64_t>(n)};
-    bi.tensor.f32.assign(n, 0.0f);
+    Tensor t;
+    t.name = weight_name + ".bias";
+    t.shape = {static_cast<int64_t>(n)};
+    t.f32.assign(n, 0.0f);
+    PlannedTensor bi = PlannedTensor::made(std::move(t));
     bi.type = "bias";
     bi.role = MemberRole::kBias;
     m[MemberRole::kBias] = std::move(bi);
   }
-  ValueVector<float>& ls = m[MemberRole::kLs].tensor.f32;
-  ValueVector<float>& bi = m[MemberRole::kBias].tensor.f32;
+  ValueVector<float>& ls = m[MemberRole::kLs].own().f32;
+  ValueVector<float>& bi = m[MemberRole::kBias].own().f32;
   for (size_t i = 0; i < n; ++i) {
     ls[i] = ls[i] * g[i];
-    float t = bi[i] - mean.tensor.f32[i];
+    float t = bi[i] - mean.tensor().f32[i];
     t = t * g[i];
-    bi[i] = t + beta.tensor.f32[i];
+    bi[i] = t + beta.tensor().f32[i];
   }
   m.erase(MemberRole::kBnGamma);
   m.erase(MemberRole::kBnBeta);
@@ -169,8 +171,7 @@ std::vector<PlannedUnit> plan_units(const std::vector<Tensor>& tensors, const En
   std::vector<bool> is_factor(tensors.size(), false);
   for (const auto& [first, d] : dcs) is_factor[d.g] = is_factor[d.h] = true;
   auto factor = [&](size_t i, MemberRole role) {
-    PlannedTensor p;
-    p.tensor = tensors[i];
+    PlannedTensor p(tensors[i]);
     p.type = "weight";
     p.role = role;
     return p;
@@ -192,8 +193,7 @@ std::vector<PlannedUnit> plan_units(const std::vector<Tensor>& tensors, const En
       if (is_factor[i]) continue;
       const Tensor& t = tensors[i];
       PlannedUnit u;
-      PlannedTensor p;
-      p.tensor = t;
+      PlannedTensor p(t);
       p.type = parameter_type_of(t.name, t.shape.size(), s);
       u.members.push_back(std::move(p));
       units.push_back(std::move(u));
@@ -236,8 +236,7 @@ std::vector<PlannedUnit> plan_units(const std::vector<Tensor>& tensors, const En
     }
     if (is_factor[i]) continue;
     auto bid = s.block_id.find(t.name);
-    PlannedTensor p;
-    p.tensor = t;
+    PlannedTensor p(t);
     p.type = parameter_type_of(t.name, t.shape.size(), s);
     if (bid == s.block_id.end() || !bid->second) {
       order.push_back({false, "", std::move(p)});
@@ -251,7 +250,7 @@ std::vector<PlannedUnit> plan_units(const std::vector<Tensor>& tensors, const En
     auto& members = blocks[id];
     if (members.count(p.role) || (p.role == MemberRole::kWeight && members.count(MemberRole::kG)))
       invalid("block '" + id + "' has two tensors of type '" + p.type + "' ('" +
-              (members.count(p.role) ? members[p.role].tensor.name : weight_of_block[id]) + "' and '" + t.name + "')");
+              (members.count(p.role) ? members[p.role].tensor().name : weight_of_block[id]) + "' and '" + t.name + "')");
     if (p.role == MemberRole::kWeight) {
       weight_of_block[id] = t.name;
       order.push_back({true, id, {}});
@@ -266,23 +265,23 @@ std::vector<PlannedUnit> plan_units(const std::vector<Tensor>& tensors, const En
     int64_t d0 = 1;
     if (dc) {
       PlannedUnit& f = dc_fields[id];
-      plan_decomposition(members[MemberRole::kG].tensor, members[MemberRole::kH].tensor, wname, s, &f);
+      plan_decomposition(members[MemberRole::kG].tensor(), members[MemberRole::kH].tensor(), wname, s, &f);
       d0 = f.weight_dims[0];
       if (members.count(MemberRole::kLs) ||
           (s.bnf && members.count(MemberRole::kBnGamma)))
         invalid("block '" + id + "': local scaling of the decomposed weight '" + wname +
                 "' is not defined (no weight_scaling member, no bnf)");
     } else {
-      const Tensor& w = members[MemberRole::kWeight].tensor;
+      const Tensor& w = members[MemberRole::kWeight].tensor();
       d0 = w.shape.empty() ? 1 : w.shape[0];
     }
     for (auto& [role, p] : members) {
       if (role == MemberRole::kWeight || role == MemberRole::kG || role == MemberRole::kH) continue;
-      if (p.tensor.shape.size() != 1 || p.tensor.shape[0] != d0)
-        invalid("tensor '" + p.tensor.name + "' of block '" + id + "' must have shape [" +
+      if (p.tensor().shape.size() != 1 || p.tensor().shape[0] != d0)
+        invalid("tensor '" + p.tensor().name + "' of block '" + id + "' must have shape [" +
                 std::to_string(d0) + "] (the weight's first dimension)");
-      if (p.tensor.dtype != DType::kFloat32 && s.bnf)
-        invalid("tensor '" + p.tensor.name + "': batch-norm folding needs float tensors");
+      if (p.tensor().dtype != DType::kFloat32 && s.bnf)
+        invalid("tensor '" + p.tensor().name + "': batch-norm folding needs float tensors");
     }
     const int bn = members.count(MemberRole::kBnGamma) + members.count(MemberRole::kBnBeta) +
                    members.count(MemberRole::kBnMean) + members.count(MemberRole::kBnVar);

@@ -3,6 +3,7 @@
 #ifndef NNR_ENC_BLOCKS_H
 #define NNR_ENC_BLOCKS_H
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,10 +12,32 @@
 
 namespace nnr {
 
-struct PlannedTensor {
-  Tensor tensor;        // values to code (after any folding)
-  std::string type;     // parameter type (spec 3.2)
+// A tensor to code: the input's own (not copied: a model can be large), or
+// one of the plan's (made by batch-norm folding).
+class PlannedTensor {
+ public:
+  PlannedTensor() = default;
+  explicit PlannedTensor(const Tensor& input) : input_(&input) {}
+  static PlannedTensor made(Tensor t) {
+    PlannedTensor p;
+    p.made_ = std::make_shared<Tensor>(std::move(t));
+    return p;
+  }
+
+  // Values to code (after any folding).
+  const Tensor& tensor() const { return made_ ? *made_ : *input_; }
+  // The tensor to change: a copy of the input's the first time.
+  Tensor& own() {
+    if (!made_) made_ = std::make_shared<Tensor>(*input_);
+    return *made_;
+  }
+
+  std::string type;  // parameter type (spec 3.2)
   MemberRole role = MemberRole::kSingle;
+
+ private:
+  const Tensor* input_ = nullptr;
+  std::shared_ptr<Tensor> made_;
 };
 
 // One NDU to write: a single tensor, or the members of a block in coding

@@ -15,6 +15,7 @@
 #include "cabac/arith_encoder.h"
 #include "cabac/enc_levels.h"
 #include "cabac/init_set_choice.h"
+#include "common/thread_pool.h"
 #include "enc/block_guess.h"
 #include "enc/blocks.h"
 #include "enc/opt_qp.h"
@@ -44,14 +45,18 @@ int overflow_qp(const float* w, size_t n, int qp_density) {
   return static_cast<int>(std::ceil(new_qp));
 }
 
-struct EncodedUnit {
+// What encoding one planned unit gives: its NNR units' bytes, the
+// reconstruction of its tensors and its notices. Units are encoded
+// independently (in parallel) and joined in plan order.
+struct UnitOutput {
   std::vector<uint8_t> bytes;
-  Tensor reconstruction;
+  std::vector<Tensor> reconstruction;
+  std::vector<std::string> messages;
 };
 
 class StreamEncoder {
  public:
-  StreamEncoder(const EncoderSettings& s, EncodeResult* out) : s_(s), out_(out) {}
+  StreamEncoder(const EncoderSettings& s, const EncodeOptions& o, EncodeResult* out) : s_(s), o_(o), out_(out) {}
 
   void run(const std::vector<Tensor>& tensors) {
     validate_settings();
@@ -72,31 +77,57 @@ class StreamEncoder {
     append(st, write_nnr_unit(NNR_TPL, write_tpl_body(tpl)));
     const std::vector<PlannedUnit> plan = plan_units(tensors, s_);
     if (s_.opt_qp) choose_weight_qps(plan);
-    for (const PlannedUnit& u : plan) {
-      const int scan = unit_scan_order(u);
-      std::vector<CodedTensor> coded;
-      for (const PlannedTensor& m : u.members) coded.push_back(quantize_tensor(m, scan));
-      // Members share a unit only if they share the coding tools (spec 3.3).
-      bool separate = !u.block;
-      for (const CodedTensor& c : coded) {
-        const MemberRole r = c.src->role;
-        separate |= c.is_int || c.raw || c.dq != coded.back().dq;
-        separate |= c.codebook && r != MemberRole::kWeight && r != MemberRole::kG && r != MemberRole::kH;
-        if (r == MemberRole::kG) separate |= c.codebook != coded.back().codebook;  // G, H: same method
+    std::vector<UnitOutput> units(plan.size());
+    const int threads = std::min<int>(resolve_threads(o_.threads), static_cast<int>(plan.size()));
+    if (threads <= 1) {
+      for (size_t i = 0; i < plan.size(); ++i) encode_unit(plan[i], units[i]);
+    } else {
+      // Largest units first, so the tail of the run is short.
+      std::vector<size_t> order(plan.size());
+      std::vector<int64_t> size(plan.size(), 0);
+      for (size_t i = 0; i < plan.size(); ++i) {
+        order[i] = i;
+        for (const PlannedTensor& m : plan[i].members) size[i] += m.tensor().numel();
       }
-      if (separate) {
-        for (CodedTensor& c : coded) {
-          std::vector<CodedTensor> one;
-          one.push_back(std::move(c));
-          write_unit(one, false, u);
-        }
-      } else {
-        write_unit(coded, true, u);
-      }
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size[a] > size[b]; });
+      ThreadPool pool(threads);
+      pool.run(plan.size(), [&](size_t k) { encode_unit(plan[order[k]], units[order[k]]); }, /*leaf=*/false);
+    }
+    size_t total = st.size();
+    for (const UnitOutput& u : units) total += u.bytes.size();
+    st.reserve(total);
+    for (UnitOutput& u : units) {
+      append(st, u.bytes);
+      std::vector<uint8_t>().swap(u.bytes);
+      for (Tensor& t : u.reconstruction) out_->reconstruction.push_back(std::move(t));
+      for (std::string& m : u.messages) out_->messages.push_back(std::move(m));
     }
   }
 
  private:
+  void encode_unit(const PlannedUnit& u, UnitOutput& uo) const {
+    const int scan = unit_scan_order(u);
+    std::vector<CodedTensor> coded;
+    for (const PlannedTensor& m : u.members) coded.push_back(quantize_tensor(m, scan, uo));
+    // Members share a unit only if they share the coding tools (spec 3.3).
+    bool separate = !u.block;
+    for (const CodedTensor& c : coded) {
+      const MemberRole r = c.src->role;
+      separate |= c.is_int || c.raw || c.dq != coded.back().dq;
+      separate |= c.codebook && r != MemberRole::kWeight && r != MemberRole::kG && r != MemberRole::kH;
+      if (r == MemberRole::kG) separate |= c.codebook != coded.back().codebook;  // G, H: same method
+    }
+    if (separate) {
+      for (CodedTensor& c : coded) {
+        std::vector<CodedTensor> one;
+        one.push_back(std::move(c));
+        write_unit(one, false, u, uo);
+      }
+    } else {
+      write_unit(coded, true, u, uo);
+    }
+  }
+
   struct CodedTensor {
     const PlannedTensor* src = nullptr;
     std::vector<int64_t> dims;
@@ -130,12 +161,12 @@ class StreamEncoder {
       for (const PlannedTensor& m : u.members) {
         if (m.type != "weight" || m.role == MemberRole::kH) continue;
         OptQpWeight w;
-        w.tensor = &m.tensor;
+        w.tensor = &m.tensor();
         if (m.role == MemberRole::kG) {
-          w.h = &u.members.back().tensor;  // H follows G in coding order
+          w.h = &u.members.back().tensor();  // H follows G in coding order
           w.qp = qp_for(w.h->name, m.type);
         } else {
-          w.qp = qp_for(m.tensor.name, m.type);
+          w.qp = qp_for(m.tensor().name, m.type);
         }
         weights.push_back(w);
       }
@@ -167,13 +198,13 @@ class StreamEncoder {
   int unit_scan_order(const PlannedUnit& u) const {
     if (!(u.cpt & NNR_CPT_DC)) return s_.scan_order;
     const int64_t g = u.g_number_of_rows, r = u.decomposition_rank;
-    const int64_t c = u.members.back().tensor.shape.back();
+    const int64_t c = u.members.back().tensor().shape.back();
     return g > 1 && r > 1 && c > 1 ? s_.scan_order : 0;
   }
 
   // Quantises one tensor (or takes its integers) and forms its reconstruction.
-  CodedTensor quantize_tensor(const PlannedTensor& p, int scan_order) {
-    const Tensor& t = p.tensor;
+  CodedTensor quantize_tensor(const PlannedTensor& p, int scan_order, UnitOutput& uo) const {
+    const Tensor& t = p.tensor();
     if (t.name.find('\0') != std::string::npos) invalid("tensor name contains NUL");
     CodedTensor c;
     c.src = &p;
@@ -203,9 +234,9 @@ class StreamEncoder {
     c.qp = qp_for(t.name, p.type);
     c.dq = s_.use_dq;
     if (s_.codebook_mode > 0) {
-      choose_codebook(t, &c);
+      choose_codebook(t, &c, uo);
     } else {
-      quantize_with_overflow_rule(t, c.dq, &c.qp, c.levels.data(), c.geom);
+      quantize_with_overflow_rule(t, c.dq, &c.qp, c.levels.data(), c.geom, uo);
     }
     check_qp_fits(t.name, c.qp);
     c.recon.dtype = DType::kFloat32;
@@ -223,11 +254,11 @@ class StreamEncoder {
   }
 
   // Quantises at *qp; if a level would leave int32, raises qp (spec 9.5).
-  void quantize_with_overflow_rule(const Tensor& t, bool dq, int* qp, int32_t* levels,
-                                   const ScanGeometry& geom) {
+  void quantize_with_overflow_rule(const Tensor& t, bool dq, int* qp, int32_t* levels, const ScanGeometry& geom,
+                                   UnitOutput& uo) const {
     if (quantize(t.f32.data(), geom, *qp, dq, levels)) return;
     const int raised = overflow_qp(t.f32.data(), t.f32.size(), s_.qp_density);
-    out_->messages.push_back("INFO: QP for " + t.name + " has been clipped from " +
+    uo.messages.push_back("INFO: QP for " + t.name + " has been clipped from " +
                              std::to_string(*qp) + " to " + std::to_string(raised) +
                              " to avoid int32_t overflow!");
     *qp = raised;
@@ -250,12 +281,12 @@ class StreamEncoder {
   }
 
   // Codebook quantisation (spec 9.7).
-  void choose_codebook(const Tensor& t, CodedTensor* c) {
+  void choose_codebook(const Tensor& t, CodedTensor* c, UnitOutput& uo) const {
     const size_t n = t.f32.size();
     const bool dq_requested = c->dq;
     int qp_c = c->qp - (dq_requested ? (1 << s_.qp_density) : 0);
     std::vector<int32_t> urq(n);
-    quantize_with_overflow_rule(t, false, &qp_c, urq.data(), c->geom);
+    quantize_with_overflow_rule(t, false, &qp_c, urq.data(), c->geom, uo);
     // The codebook: the distinct levels, sorted; elements become indices.
     std::vector<int32_t> values(urq);
     std::sort(values.begin(), values.end());
@@ -301,7 +332,7 @@ class StreamEncoder {
       int qp_u = c->qp;
       std::vector<int32_t> uniform(n);
       if (dq_requested) {
-        quantize_with_overflow_rule(t, true, &qp_u, uniform.data(), c->geom);
+        quantize_with_overflow_rule(t, true, &qp_u, uniform.data(), c->geom, uo);
       } else {
         qp_u = qp_c;
         uniform = urq;
@@ -327,7 +358,7 @@ class StreamEncoder {
   // Writes one NDU holding the coded tensors (coding order): NNR_PT_BLOCK
   // when `block`, else a single NNR_PT_FLOAT / NNR_PT_INT tensor.
   // `u` gives cpt and, with NNR_CPT_DC, the decomposition fields.
-  void write_unit(std::vector<CodedTensor>& coded, bool block, const PlannedUnit& u) {
+  void write_unit(std::vector<CodedTensor>& coded, bool block, const PlannedUnit& u, UnitOutput& uo) const {
     CodedTensor& main = coded.back();  // the weight (or H) of a block, or the only tensor
     // A member of a decomposed weight's block coded in a unit of its own
     // carries the block's cpt without DC, which would make it G or H (2.8.3).
@@ -356,7 +387,7 @@ class StreamEncoder {
                            MemberRole::kBnBeta, MemberRole::kBnGamma, MemberRole::kBnMean, MemberRole::kBnVar,
                            MemberRole::kBias})
         for (const CodedTensor& c : coded)
-          if (c.src->role == r) h.topology_elem_ids.push_back(c.src->tensor.name);
+          if (c.src->role == r) h.topology_elem_ids.push_back(c.src->tensor().name);
       h.dq_flag = main.dq ? 1 : 0;
       if (main.codebook) {
         h.codebook_present_flag = 1;
@@ -370,7 +401,7 @@ class StreamEncoder {
     } else {
       h.nnr_compressed_data_unit_payload_type =
           main.raw ? NNR_PT_RAW_FLOAT : main.is_int ? NNR_PT_INT : NNR_PT_FLOAT;
-      h.topology_elem_ids = {main.src->tensor.name};
+      h.topology_elem_ids = {main.src->tensor().name};
       h.dq_flag = main.dq ? 1 : 0;
       if (main.codebook) {
         h.codebook_present_flag = 1;
@@ -387,8 +418,8 @@ class StreamEncoder {
         std::memcpy(&bits, &main.recon.f32[i], 4);
         for (int b = 0; b < 4; ++b) payload[4 * i + b] = static_cast<uint8_t>(bits >> (8 * b));
       }
-      append(out_->stream, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload)));
-      out_->reconstruction.push_back(std::move(main.recon));
+      append(uo.bytes, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload)));
+      if (o_.keep_reconstruction) uo.reconstruction.push_back(std::move(main.recon));
       return;
     }
     ArithEncoder enc;
@@ -408,7 +439,7 @@ class StreamEncoder {
       try {
         encode_levels(enc, ctx, c.geom, c.levels.data(), &member_rows);
       } catch (const Error& e) {
-        invalid("tensor '" + c.src->tensor.name + "': " + e.what());
+        invalid("tensor '" + c.src->tensor().name + "': " + e.what());
       }
       const MemberRole r = c.src->role;
       if (&c == &main || r == MemberRole::kG) rows_by_member.push_back(std::move(member_rows));
@@ -417,9 +448,10 @@ class StreamEncoder {
     if (h.tensor_dimensions.size() > 1 && h.scan_order > 0)
       for (const std::vector<RowStart>& rows : rows_by_member)
         for (const EntryPoint& ep : entry_points(rows, payload)) h.entry_points.push_back(ep);
-    append(out_->stream, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload)));
+    append(uo.bytes, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload)));
 
     // What a decoder outputs: coding order, W x LS with LS dropped (spec 3.5).
+    if (!o_.keep_reconstruction) return;
     const CodedTensor* ls = nullptr;
     for (const CodedTensor& c : coded)
       if (block && c.src->role == MemberRole::kLs) ls = &c;
@@ -431,7 +463,7 @@ class StreamEncoder {
         for (size_t r = 0; r < rows_n; ++r)
           for (size_t i = 0; i < row; ++i) c.recon.f32[r * row + i] = c.recon.f32[r * row + i] * ls->recon.f32[r];
       }
-      out_->reconstruction.push_back(std::move(c.recon));
+      uo.reconstruction.push_back(std::move(c.recon));
     }
   }
 
@@ -467,6 +499,7 @@ class StreamEncoder {
   }
 
   const EncoderSettings& s_;
+  const EncodeOptions& o_;
   EncodeResult* out_;
   std::map<std::string, int> weight_qps_;  // from opt_qp
 };
@@ -474,6 +507,11 @@ class StreamEncoder {
 }  // namespace
 
 Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings, EncodeResult* out) {
+  return encode(tensors, settings, EncodeOptions{}, out);
+}
+
+Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings, const EncodeOptions& options,
+              EncodeResult* out) {
   if (!out) return Status(ErrorCode::kInvalidArgument, kNoOffset, "null argument");
   *out = EncodeResult{};
   try {
@@ -489,7 +527,7 @@ Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& setting
                                 "); batch-norm folding is off");
       }
     }
-    StreamEncoder(s, out).run(tensors);
+    StreamEncoder(s, options, out).run(tensors);
     return Status();
   } catch (const Error& e) {
     return Status::from(e);

@@ -1,9 +1,9 @@
-// A small work-sharing pool for the decoder: a group of n independent tasks
-// runs on the workers and the calling thread. Groups may nest one level: a
+// A small work-sharing pool for the decoder and the encoder: a group of n
+// independent tasks runs on the workers and the calling thread. Groups may nest one level: a
 // task of an outer group may run a *leaf* group (tasks that never wait), and
 // while it waits it only helps leaf groups, so waiting can never deadlock.
-#ifndef NNR_DEC_THREAD_POOL_H
-#define NNR_DEC_THREAD_POOL_H
+#ifndef NNR_COMMON_THREAD_POOL_H
+#define NNR_COMMON_THREAD_POOL_H
 
 #include <condition_variable>
 #include <cstddef>
@@ -16,6 +16,9 @@
 #include <vector>
 
 namespace nnr {
+
+// A requested thread count: 0 means one per core; at most 256.
+int resolve_threads(int requested);
 
 class ThreadPool {
  public:
@@ -52,4 +55,4 @@ class ThreadPool {
 
 }  // namespace nnr
 
-#endif  // NNR_DEC_THREAD_POOL_H
+#endif  // NNR_COMMON_THREAD_POOL_H

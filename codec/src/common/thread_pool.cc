@@ -1,8 +1,14 @@
-#include "dec/thread_pool.h"
+#include "common/thread_pool.h"
 
 #include <algorithm>
 
 namespace nnr {
+
+int resolve_threads(int requested) {
+  if (requested > 0) return std::min(requested, 256);
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw ? static_cast<int>(std::min(hw, 256u)) : 1;
+}
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker(); });
