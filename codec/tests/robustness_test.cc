@@ -635,5 +635,77 @@ TEST(Robustness, AnchorContainer) {
   }
 }
 
+// The container of version 2 holds the values in chunks of 900,000 bytes
+// compressed in parallel: the same bytes for any thread count, decoded alike
+// at any count; a version-1 container (one bzip2 stream) still decodes.
+TEST(Robustness, AnchorChunksAndVersions) {
+  std::vector<Tensor> model(2);
+  model[0].name = "big";
+  model[0].shape = {700, 500};  // 1.4 MB of int32 values: two chunks
+  for (int64_t i = 0; i < 350000; ++i) model[0].f32.push_back(static_cast<float>((i * 7919) % 201 - 100) * 0.003f);
+  model[1].name = "small";
+  model[1].shape = {3};
+  model[1].dtype = DType::kInt32;
+  model[1].i32 = {1, -2, 3};
+  EncodeResult one, three;
+  EncodeOptions o3;
+  o3.threads = 3;
+  ASSERT_TRUE(anchor_encode(model, EncoderSettings{}, &one).ok());
+  ASSERT_TRUE(anchor_encode(model, EncoderSettings{}, o3, &three).ok());
+  EXPECT_TRUE(one.stream == three.stream);
+  for (int threads : {1, 2}) {
+    DecodeOptions opt;
+    opt.threads = threads;
+    DecodedModel m;
+    ASSERT_TRUE(anchor_decode(one.stream.data(), one.stream.size(), opt, &m).ok());
+    ASSERT_EQ(m.tensors.size(), 2u);
+    EXPECT_EQ(m.tensors[0].bytes(), one.reconstruction[0].bytes());
+    EXPECT_EQ(m.tensors[1].i32, model[1].i32);
+  }
+  // Swapping the two chunks' streams (and their sizes) is noticed: the
+  // first now holds fewer values than a chunk.
+  {
+    const std::vector<uint8_t>& v = one.stream;
+    const size_t table = 12 + 27 + 21 + 8;  // header, two directory entries, payload_size
+    auto u64 = [&](size_t at) {
+      uint64_t x = 0;
+      for (int i = 0; i < 8; ++i) x |= uint64_t{v[at + i]} << (8 * i);
+      return x;
+    };
+    ASSERT_EQ(u64(table) & 0xffffffffu, 900000u);
+    ASSERT_EQ(u64(table) >> 32, 2u);
+    const size_t a = static_cast<size_t>(u64(table + 8)), b = static_cast<size_t>(u64(table + 16));
+    const size_t streams = table + 24;
+    ASSERT_EQ(streams + a + b, v.size());
+    std::vector<uint8_t> w(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(table + 8));
+    for (size_t z : {b, a})
+      for (int i = 0; i < 8; ++i) w.push_back(static_cast<uint8_t>(z >> (8 * i)));
+    w.insert(w.end(), v.begin() + static_cast<std::ptrdiff_t>(streams + a), v.end());
+    w.insert(w.end(), v.begin() + static_cast<std::ptrdiff_t>(streams), v.begin() + static_cast<std::ptrdiff_t>(streams + a));
+    DecodedModel m;
+    const Status s = anchor_decode(w.data(), w.size(), DecodeOptions{}, &m);
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidBitstream);
+    EXPECT_EQ(s.byte_offset(), static_cast<int64_t>(streams)) << s.describe();
+  }
+
+  // Version 1: the same directory, then one stream of all values.
+  std::vector<Tensor> small(1, model[1]);
+  EncodeResult r;
+  ASSERT_TRUE(anchor_encode(small, EncoderSettings{}, &r).ok());
+  std::vector<uint8_t> v1 = r.stream;
+  ASSERT_EQ(v1[4], 2);
+  // Directory of "small": 4+1+1+2+4 header, 2+5 name, 1 dtype, 1 rank, 8 dim, 4 qp.
+  const size_t payload_at = 12 + 7 + 1 + 1 + 8 + 4;
+  const size_t stream_len = v1.size() - payload_at - 8 - 16;
+  v1[4] = 1;
+  std::vector<uint8_t> head(v1.begin(), v1.begin() + static_cast<std::ptrdiff_t>(payload_at));
+  for (int i = 0; i < 8; ++i) head.push_back(static_cast<uint8_t>(stream_len >> (8 * i)));
+  head.insert(head.end(), v1.end() - static_cast<std::ptrdiff_t>(stream_len), v1.end());
+  DecodedModel m1;
+  const Status s1 = anchor_decode(head.data(), head.size(), DecodeOptions{}, &m1);
+  ASSERT_TRUE(s1.ok()) << s1.describe();
+  EXPECT_EQ(m1.tensors[0].i32, model[1].i32);
+}
+
 }  // namespace
 }  // namespace nnr

@@ -85,7 +85,7 @@ Runner add_encode(CLI::App& app) {
     EncodeOptions eo;
     eo.threads = o->threads;
     eo.keep_reconstruction = false;  // --mse decodes the stream itself
-    s = o->codec == "anchor" ? anchor_encode(model.tensors, settings, &r) : encode(model.tensors, settings, eo, &r);
+    s = o->codec == "anchor" ? anchor_encode(model.tensors, settings, eo, &r) : encode(model.tensors, settings, eo, &r);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) return report_error(o->input, s);
     s = write_file_atomic(o->out, r.stream.data(), r.stream.size());

@@ -20,8 +20,11 @@ bool is_anchor_stream(const uint8_t* data, size_t size);
 // model_kind); every other setting is ignored.
 Status anchor_encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings,
                      EncodeResult* out);
+// The same on options.threads threads (the container is the same for any count).
+Status anchor_encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings,
+                     const EncodeOptions& options, EncodeResult* out);
 
-// Decodes a container (honours options.max_output_bytes).
+// Decodes a container (honours options.max_output_bytes and options.threads).
 Status anchor_decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out);
 
 }  // namespace nnr

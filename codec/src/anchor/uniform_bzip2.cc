@@ -1,10 +1,12 @@
 // The anchor codec: uniform quantisation + bzip2 (see README.md).
 #include <bzlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
 
+#include "common/thread_pool.h"
 #include "enc/blocks.h"
 #include "nnr/anchor.h"
 #include "quant/step_size.h"
@@ -15,6 +17,22 @@ namespace nnr {
 namespace {
 
 constexpr uint8_t kMagic[4] = {'N', 'N', 'R', 'A'};
+constexpr uint64_t kVersion = 2;
+// bzip2's own block at level 9 (900 k bytes): a chunk costs little more than
+// its stream's header and end marker.
+constexpr size_t kChunkBytes = 900000;
+
+// fn(0) .. fn(n - 1) on up to `threads` threads (0: one per core).
+template <typename Fn>
+void run_parallel(size_t n, int threads, Fn fn) {
+  const int t = std::min<int>(resolve_threads(threads), static_cast<int>(std::min<size_t>(n, 256)));
+  if (t <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  ThreadPool pool(t);
+  pool.run(n, [&](size_t i) { fn(i); }, /*leaf=*/false);
+}
 
 void put(std::vector<uint8_t>& b, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
@@ -65,38 +83,51 @@ bool is_anchor_stream(const uint8_t* data, size_t size) {
 }
 
 Status anchor_encode(const std::vector<Tensor>& tensors, const EncoderSettings& s, EncodeResult* out) {
+  return anchor_encode(tensors, s, EncodeOptions{}, out);
+}
+
+Status anchor_encode(const std::vector<Tensor>& tensors, const EncoderSettings& s, const EncodeOptions& options,
+                     EncodeResult* out) {
   if (!out) return Status(ErrorCode::kInvalidArgument, kNoOffset, "null argument");
   *out = EncodeResult{};
   if (s.qp_density < 0 || s.qp_density > 7)
     return Status(ErrorCode::kInvalidArgument, kNoOffset, "qp_density must be in 0..7");
   std::vector<uint8_t> head(kMagic, kMagic + 4);
-  put(head, 1, 1);
+  put(head, kVersion, 1);
   put(head, static_cast<uint64_t>(s.qp_density), 1);
   put(head, 0, 2);
   put(head, tensors.size(), 4);
+  size_t total = 0;
+  for (const Tensor& t : tensors) total += static_cast<size_t>(t.numel());
   std::vector<uint8_t> values;
+  values.reserve(4 * total);
+  std::vector<int32_t> levels;
   for (const Tensor& t : tensors) {
     const std::vector<int64_t> dims = t.shape.empty() ? std::vector<int64_t>{1} : t.shape;
     if (t.name.size() > 65535 || dims.size() > 32)
       return Status(ErrorCode::kInvalidArgument, kNoOffset, "tensor '" + t.name + "': name or rank too large");
     const size_t n = static_cast<size_t>(t.numel());
+    if ((t.dtype == DType::kInt32 ? t.i32.size() : t.f32.size()) != n)
+      return Status(ErrorCode::kInvalidArgument, kNoOffset, "tensor '" + t.name + "': value count does not match its shape");
     Tensor rec;
     rec.name = t.name;
     rec.shape = dims;
-    std::vector<int32_t> levels(n);
     int qp = 0;
     if (t.dtype == DType::kInt32) {
       levels.assign(t.i32.begin(), t.i32.end());
       rec.dtype = DType::kInt32;
-      rec.i32 = t.i32;
+      if (options.keep_reconstruction) rec.i32 = t.i32;
     } else {
+      levels.resize(n);
       qp = qp_of(t, s);
       if (!quantize_urq(t.f32.data(), n, qp, s.qp_density, levels.data()))
         return Status(ErrorCode::kInvalidArgument, kNoOffset,
                       "tensor '" + t.name + "': levels do not fit int32 at qp " + std::to_string(qp));
-      const float step = step_size(qp, s.qp_density);
-      rec.f32.resize(n);
-      for (size_t i = 0; i < n; ++i) rec.f32[i] = static_cast<float>(levels[i]) * step;
+      if (options.keep_reconstruction) {
+        const float step = step_size(qp, s.qp_density);
+        rec.f32.resize(n);
+        for (size_t i = 0; i < n; ++i) rec.f32[i] = static_cast<float>(levels[i]) * step;
+      }
     }
     put(head, t.name.size(), 2);
     head.insert(head.end(), t.name.begin(), t.name.end());
@@ -104,21 +135,45 @@ Status anchor_encode(const std::vector<Tensor>& tensors, const EncoderSettings& 
     put(head, dims.size(), 1);
     for (int64_t d : dims) put(head, static_cast<uint64_t>(d), 8);
     put(head, static_cast<uint32_t>(qp), 4);
-    for (int32_t l : levels) put(values, static_cast<uint32_t>(l), 4);
-    out->reconstruction.push_back(std::move(rec));
+    // Little-endian int32 (the host's order; see Tensor::data_bytes).
+    const uint8_t* lb = reinterpret_cast<const uint8_t*>(levels.data());
+    values.insert(values.end(), lb, lb + 4 * n);
+    if (options.keep_reconstruction) out->reconstruction.push_back(std::move(rec));
   }
-  // bzip2 output is at most 1% + 600 bytes larger than its input.
-  unsigned int cap = static_cast<unsigned int>(values.size() + values.size() / 100 + 600);
-  if (values.size() > 0xffffffffu / 2)
-    return Status(ErrorCode::kLimitExceeded, kNoOffset, "model too large for one bzip2 buffer");
-  std::vector<uint8_t> packed(cap);
-  const int rc = BZ2_bzBuffToBuffCompress(reinterpret_cast<char*>(packed.data()), &cap,
-                                          reinterpret_cast<char*>(values.data()),
-                                          static_cast<unsigned int>(values.size()), 9, 0, 30);
-  if (rc != BZ_OK) return Status(ErrorCode::kInternal, kNoOffset, "bzip2 compression failed");
-  packed.resize(cap);
-  put(head, packed.size(), 8);
-  head.insert(head.end(), packed.begin(), packed.end());
+  // The values in chunks of kChunkBytes, each its own bzip2 stream, so that
+  // chunks are compressed (and decompressed) in parallel and the container
+  // is the same for any number of threads.
+  const size_t chunks = (values.size() + kChunkBytes - 1) / kChunkBytes;
+  std::vector<std::vector<uint8_t>> packed(chunks);
+  std::vector<int> rc(chunks, BZ_OK);
+  auto compress = [&](size_t i) {
+    const size_t begin = i * kChunkBytes, len = std::min(kChunkBytes, values.size() - begin);
+    // bzip2 output is at most 1% + 600 bytes larger than its input.
+    unsigned int cap = static_cast<unsigned int>(len + len / 100 + 600);
+    packed[i].resize(cap);
+    rc[i] = BZ2_bzBuffToBuffCompress(reinterpret_cast<char*>(packed[i].data()), &cap,
+                                     reinterpret_cast<char*>(values.data() + begin), static_cast<unsigned int>(len),
+                                     9, 0, 30);
+    packed[i].resize(cap);
+  };
+  try {
+    run_parallel(chunks, options.threads, compress);
+  } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::kLimitExceeded, kNoOffset, "out of memory");
+  }
+  for (int r : rc)
+    if (r != BZ_OK) return Status(ErrorCode::kInternal, kNoOffset, "bzip2 compression failed");
+  uint64_t payload = 8 + 8 * static_cast<uint64_t>(chunks);
+  for (const auto& p : packed) payload += p.size();
+  put(head, payload, 8);
+  put(head, kChunkBytes, 4);
+  put(head, chunks, 4);
+  for (const auto& p : packed) put(head, p.size(), 8);
+  head.reserve(head.size() + payload);
+  for (auto& p : packed) {
+    head.insert(head.end(), p.begin(), p.end());
+    std::vector<uint8_t>().swap(p);
+  }
   out->stream = std::move(head);
   return Status();
 }
@@ -132,7 +187,8 @@ Status anchor_decode(const uint8_t* data, size_t size, const DecodeOptions& opti
     if (!is_anchor_stream(data, size)) throw Error(ErrorCode::kInvalidBitstream, 0, "not an anchor container");
     r.get(4, "magic");
     const uint64_t version = r.get(1, "version");
-    if (version != 1) throw Error(ErrorCode::kUnsupported, 4, "anchor container version " + std::to_string(version));
+    if (version != 1 && version != 2)
+      throw Error(ErrorCode::kUnsupported, 4, "anchor container version " + std::to_string(version));
     const int qp_density = static_cast<int>(r.get(1, "qp_density"));
     if (qp_density > 7) throw Error(ErrorCode::kInvalidBitstream, 5, "qp_density above 7");
     out->qp_density = qp_density;
@@ -165,20 +221,58 @@ Status anchor_decode(const uint8_t* data, size_t size, const DecodeOptions& opti
         throw Error(ErrorCode::kLimitExceeded, static_cast<int64_t>(at), "decoded output exceeds the limit");
       out->tensors.push_back(std::move(t));
     }
+    const size_t payload_at = r.pos();
     const uint64_t packed = r.get(8, "payload size");
     if (packed != r.left())
-      throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(r.pos()),
+      throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(payload_at),
                   "payload size " + std::to_string(packed) + " but " + std::to_string(r.left()) + " bytes follow");
-    std::vector<uint8_t> values(static_cast<size_t>(total * 4) + 1);
-    unsigned int got = static_cast<unsigned int>(values.size());
-    const int rc = BZ2_bzBuffToBuffDecompress(reinterpret_cast<char*>(values.data()), &got,
-                                              const_cast<char*>(reinterpret_cast<const char*>(data + r.pos())),
-                                              static_cast<unsigned int>(packed), 0, 0);
-    if (rc != BZ_OK || got != total * 4)
-      throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(r.pos()),
-                  rc == BZ_OUTBUFF_FULL || (rc == BZ_OK && got != total * 4)
-                      ? "bzip2 payload does not hold exactly the tensors' values"
-                      : "bzip2 payload is corrupt");
+    // The chunks: version 1 has one bzip2 stream of everything, version 2 a
+    // table of chunks of chunk_bytes values' bytes each.
+    uint64_t chunk_bytes = total * 4, chunks = 1;
+    std::vector<uint64_t> sizes{packed};
+    if (version == 2) {
+      const size_t at = r.pos();
+      chunk_bytes = r.get(4, "chunk size");
+      chunks = r.get(4, "chunk count");
+      if (chunk_bytes == 0 || chunk_bytes % 4 != 0)
+        throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(at), "chunk size " + std::to_string(chunk_bytes) + " is not a positive multiple of 4");
+      if (chunks != (total * 4 + chunk_bytes - 1) / chunk_bytes)
+        throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(at + 4),
+                    std::to_string(chunks) + " chunks do not hold the tensors' " + std::to_string(total * 4) + " bytes");
+      if (chunks > r.left() / 8) throw Error(ErrorCode::kTruncated, static_cast<int64_t>(at + 4), "chunk table exceeds the container");
+      sizes.resize(static_cast<size_t>(chunks));
+      uint64_t sum = 0;
+      for (uint64_t& z : sizes) {
+        z = r.get(8, "chunk table");
+        sum += std::min<uint64_t>(z, r.left());
+      }
+      if (sum != r.left())
+        throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(at + 8),
+                    "chunk sizes do not add up to the " + std::to_string(r.left()) + " bytes that follow");
+    }
+    std::vector<uint8_t> values(static_cast<size_t>(total * 4));
+    std::vector<size_t> starts(sizes.size());
+    for (size_t i = 0, at = r.pos(); i < sizes.size(); at += static_cast<size_t>(sizes[i]), ++i) starts[i] = at;
+    std::vector<int> bad(sizes.size(), 0);
+    auto decompress = [&](size_t i) {
+      const uint64_t begin = i * chunk_bytes, want = std::min<uint64_t>(chunk_bytes, total * 4 - begin);
+      if (sizes[i] > 0xffffffffu) {
+        bad[i] = BZ_DATA_ERROR;
+        return;
+      }
+      // Room for exactly the chunk: a stream that holds more overflows it.
+      unsigned int got = static_cast<unsigned int>(want);
+      const int rc = BZ2_bzBuffToBuffDecompress(reinterpret_cast<char*>(values.data() + begin), &got,
+                                                const_cast<char*>(reinterpret_cast<const char*>(data + starts[i])),
+                                                static_cast<unsigned int>(sizes[i]), 0, 0);
+      bad[i] = rc == BZ_OUTBUFF_FULL || (rc == BZ_OK && got != want) ? BZ_OUTBUFF_FULL : rc != BZ_OK ? rc : 0;
+    };
+    run_parallel(sizes.size(), options.threads, decompress);
+    for (size_t i = 0; i < sizes.size(); ++i)
+      if (bad[i])
+        throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(starts[i]),
+                    bad[i] == BZ_OUTBUFF_FULL ? "bzip2 chunk " + std::to_string(i) + " does not hold exactly its values"
+                                              : "bzip2 chunk " + std::to_string(i) + " is corrupt");
     size_t off = 0;
     for (size_t i = 0; i < out->tensors.size(); ++i) {
       DecodedTensor& t = out->tensors[i];
