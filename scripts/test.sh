@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds, then runs every test with CTest: the Release build, then the
-# torch-free targets again under AddressSanitizer + UndefinedBehaviorSanitizer.
-#   scripts/test.sh            both
-#   NNR_SKIP_SANITIZE=1 scripts/test.sh   Release only
+# Builds, then runs every test with CTest: the Release build (whose codec
+# tests run twice, on the x86-64 asm and on the C++ reference chosen at run
+# time), the codec tests of a build without any asm (-DNNR_ASM=OFF), then
+# the torch-free targets again under AddressSanitizer + UndefinedBehaviorSanitizer.
+#   scripts/test.sh            all
+#   NNR_SKIP_SANITIZE=1 scripts/test.sh   without the sanitizer build
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${NNR_JOBS:-$(nproc)}
@@ -12,6 +14,13 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 "$root/scripts/build.sh"
 echo "== tests (Release)"
 ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
+
+echo "== codec tests (portable build, no asm)"
+portable="$root/build-portable"
+cmake -S "$root" -B "$portable" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DNNR_ASM=OFF -DNNR_BUILD_BENCH=OFF -DNNR_WITH_TORCH=OFF
+cmake --build "$portable" -j "$jobs" --target nnr_codec_tests
+ctest --test-dir "$portable/codec" --output-on-failure -j "$jobs" -E '\.portable$'
 
 if [[ -z "${NNR_SKIP_SANITIZE:-}" ]]; then
   echo "== tests (ASan + UBSan)"

@@ -11,13 +11,14 @@
 // zero bytes, and overread() says when the exact model (8.5) would have
 // consumed a byte past the end; the caller turns that into an error.
 //
-// On x86-64 the selections are inline asm (cmov); -DNNR_PORTABLE_CABAC
-// builds the plain C++ form used elsewhere.
+// decide_nb<false> is the C++ reference of a decision; decide_nb<true> the
+// same with the x86-64 selections of cabac/x86_64/arith_decide.h, for the
+// level decoder's x86-64 form (cabac/level_run_dispatch.h chooses).
 //
 // Tried here and not faster: selecting rLPS from a per-row word by a shift
 // of R (no load after R); two independent streams interleaved gained only a
-// tenth. The level decoder's x86-64 loop (dec_levels.cc) keeps the range at
-// the window's scale instead, with tables at that scale: there the count of
+// tenth. The level decoder's x86-64 forms (x86_64/) keep the range at the
+// window's scale instead, with tables at that scale: there the count of
 // instructions per bin mattered.
 #ifndef NNR_CABAC_ARITH_DECODER_H
 #define NNR_CABAC_ARITH_DECODER_H
@@ -28,7 +29,11 @@
 
 #include "cabac/context_model.h"
 #include "cabac/dec_context.h"
+#include "cabac/isa.h"
 #include "cabac/tables.h"
+#if NNR_HAVE_X86_64_ASM
+#include "cabac/x86_64/arith_decide.h"
+#endif
 
 namespace nnr {
 
@@ -65,9 +70,11 @@ class ArithDecoder {
   Core core() const { return k_; }
   void set_core(const Core& k) { k_ = k; }
 
-  // A regular bin with a decoder context (the level decoder's fast path).
+  // A regular bin with a decoder context (the level decoder's fast path);
+  // kAsm: with the x86-64 selections.
+  template <bool kAsm = false>
   __attribute__((always_inline)) uint32_t decode_bin_core(Core& k, DecContext& ctx) {
-    const uint32_t nb = decide_nb(k, ctx.row);
+    const uint32_t nb = decide_nb<kAsm>(k, ctx.row);
     ctx.update_nb(nb);
     return nb ^ 1u;
   }
@@ -76,7 +83,7 @@ class ArithDecoder {
   Core refilled_core(Core k) { return refilled(k); }
   // A regular bin with a ContextModel (init-set flags, tests).
   uint32_t decode_bin(ContextModel& ctx) {
-    const uint32_t bin = decide_nb(k_, kDecTables.row(static_cast<uint32_t>(ctx.p() >> 3) & 0x3F0u)) ^ 1u;
+    const uint32_t bin = decide_nb<false>(k_, kDecTables.row(static_cast<uint32_t>(ctx.p() >> 3) & 0x3F0u)) ^ 1u;
     ctx.update(bin);
     return bin;
   }
@@ -166,42 +173,32 @@ class ArithDecoder {
   // comes without a bit scan: from the table for an LPS, at most one
   // doubling for an MPS.
   // Returns 1 - bin.
+  template <bool kAsm>
   __attribute__((always_inline)) uint32_t decide_nb(Core& k, const uint64_t* lps_row) {
+    static_assert(!kAsm || NNR_HAVE_X86_64_ASM, "no x86-64 form in this build");
     const DecTables::Lps& e = DecTables::lps_of(lps_row, k.range >> 5);
     const uint32_t rmps = k.range - e.r;
     const uint32_t top = static_cast<uint32_t>(k.value >> kTop);
     uint32_t range = rmps;
-    uint32_t n;
+    uint32_t n = 0;
     uint64_t value = k.value;
     const uint64_t lower = value - (uint64_t{rmps} << kTop);
-    bool lps;
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(NNR_PORTABLE_CABAC)
-    // Conditional moves: compilers turn a ?: here into a branch, which
-    // mispredicts on a good part of the bins. The MPS doubling is a
-    // select too, two steps after rMPS instead of three for a shift.
-    // rMPS < 256 as rLPS > R - 256: R - 256 is known before the load.
-    const uint32_t twice = 2 * rmps, lps_range = e.range, lps_n = e.n, rl = e.r, over = k.range - 256;
-    asm("xorl %k[n], %k[n]\n\t"
-        "cmpl %[rl], %[over]\n\t"
-        "cmovbl %[twice], %[range]\n\t"
-        "setb %b[n]\n\t"
-        "cmpl %[rmps], %[top]\n\t"
-        "cmovael %[lr], %[range]\n\t"
-        "cmovael %[ln], %k[n]\n\t"
-        "cmovaeq %[lower], %[value]"
-        : [range] "+&r"(range), [n] "=&q"(n), [value] "+r"(value), "=@ccae"(lps)
-        : [rmps] "r"(rmps), [top] "r"(top), [twice] "r"(twice), [lr] "r"(lps_range), [ln] "r"(lps_n),
-          [lower] "r"(lower), [rl] "r"(rl), [over] "r"(over));
-#else
-    const uint32_t nm = rmps < 256 ? 1u : 0u;
-    range = rmps << nm;
-    n = nm;
-    lps = top >= rmps;
-    const uint32_t m = 0u - static_cast<uint32_t>(lps);
-    range ^= (range ^ e.range) & m;
-    n ^= (n ^ e.n) & m;
-    value ^= (value ^ lower) & (0 - uint64_t{lps});
+    bool lps = false;
+    if constexpr (kAsm) {
+#if NNR_HAVE_X86_64_ASM
+      lps = x86_64::decide_select(range, n, value, rmps, top, e.range, e.n, lower, e.r, k.range - 256);
 #endif
+    } else {
+      // rMPS < 256 as rLPS > R - 256.
+      const uint32_t nm = rmps < 256 ? 1u : 0u;
+      range = rmps << nm;
+      n = nm;
+      lps = top >= rmps;
+      const uint32_t m = 0u - static_cast<uint32_t>(lps);
+      range ^= (range ^ e.range) & m;
+      n ^= (n ^ e.n) & m;
+      value ^= (value ^ lower) & (0 - uint64_t{lps});
+    }
     k.range = range;
     k.value = value;
     shift(k, static_cast<int>(n));
