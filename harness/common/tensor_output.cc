@@ -1,6 +1,11 @@
 #include "common/tensor_output.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -45,8 +50,19 @@ std::string TensorFolderWriter::claim_file(const std::string& name) {
 
 Status TensorFolderWriter::write(size_t group, size_t pos, const DecodedTensor& t) {
   Entry e{group, pos, t.name, claim_file(t.name), dtype_name(t.dtype), tensor_sha256(t), t.shape};
-  // In place: index.json, written last, marks the folder complete.
-  Status s = write_npy(dir_ + "/" + e.file, t, /*atomic=*/false);
+  // In place: index.json, written last, marks the folder complete. The file
+  // is created under a lock of ours: creating files in one directory from
+  // two threads at once makes the kernel spin on the directory's lock (on
+  // ext4 about a tenth of a two-thread decode of a 25.6 M-parameter model);
+  // writing into an existing file does not take it.
+  const std::string path = dir_ + "/" + e.file;
+  {
+    std::lock_guard<std::mutex> lock(create_mu_);
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return Status(ErrorCode::kIo, kNoOffset, path + ": " + std::strerror(errno));
+    close(fd);
+  }
+  Status s = write_npy(path, t, /*atomic=*/false);
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   parameters_ += static_cast<uint64_t>(t.numel());

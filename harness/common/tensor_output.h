@@ -44,6 +44,7 @@ class TensorFolderWriter : public TensorSink {
 
   std::string dir_;
   std::mutex mu_;
+  std::mutex create_mu_;
   std::set<std::string> claimed_;
   std::vector<Entry> entries_;
   uint64_t parameters_ = 0;

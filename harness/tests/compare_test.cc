@@ -1,6 +1,7 @@
 // nnr compare: each regression kind fails, an identical run passes.
 #include <gtest/gtest.h>
 
+#include "report/compare_benchmarks.h"
 #include "report/compare_runs.h"
 
 namespace nnr {
@@ -96,6 +97,51 @@ TEST(Compare, ChangedSettingsAreNotComparedAsStreams) {
   const Comparison c = check(r);
   EXPECT_TRUE(c.passed());
   ASSERT_FALSE(c.notes.empty());
+}
+
+// Google Benchmark output as --benchmark_out writes it: repetitions of a
+// benchmark are compared by their fastest, in any time unit.
+json bench(const std::string& host, std::initializer_list<std::tuple<std::string, double, std::string>> runs) {
+  json b = json::array();
+  for (const auto& [name, t, unit] : runs) {
+    json e = {{"name", name}, {"run_name", name}, {"run_type", "iteration"}, {"real_time", t}, {"time_unit", unit}};
+    if (t < 0) e = {{"name", name}, {"run_name", name}, {"run_type", "iteration"}, {"error_occurred", true},
+                    {"error_message", "nnr decode failed"}};
+    b.push_back(e);
+  }
+  b.push_back({{"name", "x_median"}, {"run_name", "x"}, {"run_type", "aggregate"}, {"real_time", 1e9}, {"time_unit", "ms"}});
+  return json{{"context", {{"host_name", host}, {"num_cpus", 2}, {"mhz_per_cpu", 2000}}}, {"benchmarks", b}};
+}
+
+TEST(CompareBenchmarks, FastestRepetitionAgainstTheRatio) {
+  const json base = bench("h", {{"x", 100, "ms"}, {"x", 90, "ms"}, {"y", 2.0, "s"}, {"z", 5, "ms"}, {"w", 1, "ms"}});
+  ASSERT_TRUE(is_benchmark_json(base));
+  EXPECT_FALSE(is_benchmark_json(baseline()));
+  // x: 130 ms against 90 (1.44x, within 1.5); y: 3.2 s against 2 (1.6x);
+  // z: failed; w: missing.
+  const json run = bench("h", {{"x", 150, "ms"}, {"x", 130000, "us"}, {"y", 3200, "ms"}, {"z", -1, "ms"}});
+  const Comparison c = compare_benchmarks(base, run, BenchmarkCompareOptions{});
+  ASSERT_EQ(c.regressions.size(), 3u);
+  EXPECT_EQ(c.regressions[0].key, "w");
+  EXPECT_EQ(c.regressions[0].kind, "missing");
+  EXPECT_EQ(c.regressions[1].key, "y");
+  EXPECT_EQ(c.regressions[1].kind, "slower");
+  EXPECT_EQ(c.regressions[2].key, "z");
+  EXPECT_EQ(c.regressions[2].kind, "failed");
+  EXPECT_TRUE(c.notes.empty());
+  BenchmarkCompareOptions loose;
+  loose.time_ratio = 2;
+  loose.allow_missing = true;
+  EXPECT_EQ(compare_benchmarks(base, run, loose).regressions.size(), 1u);  // z still failed
+}
+
+TEST(CompareBenchmarks, AnotherMachineIsNoted) {
+  const json base = bench("h1", {{"x", 100, "ms"}});
+  const Comparison c = compare_benchmarks(base, bench("h2", {{"x", 40, "ms"}}), BenchmarkCompareOptions{});
+  EXPECT_TRUE(c.passed());
+  ASSERT_EQ(c.notes.size(), 2u);
+  EXPECT_NE(c.notes[0].find("different machines"), std::string::npos);
+  EXPECT_NE(c.notes[1].find("faster"), std::string::npos);
 }
 
 }  // namespace
