@@ -635,14 +635,14 @@ TEST(Robustness, AnchorContainer) {
   }
 }
 
-// The container of version 2 holds the values in chunks of 900,000 bytes
+// The container of version 2 holds the values in chunks of 9,000,000 bytes
 // compressed in parallel: the same bytes for any thread count, decoded alike
 // at any count; a version-1 container (one bzip2 stream) still decodes.
 TEST(Robustness, AnchorChunksAndVersions) {
   std::vector<Tensor> model(2);
   model[0].name = "big";
-  model[0].shape = {700, 500};  // 1.4 MB of int32 values: two chunks
-  for (int64_t i = 0; i < 350000; ++i) model[0].f32.push_back(static_cast<float>((i * 7919) % 201 - 100) * 0.003f);
+  model[0].shape = {2500, 1000};  // 10 MB of int32 values: two chunks
+  for (int64_t i = 0; i < 2500000; ++i) model[0].f32.push_back(static_cast<float>((i * 7919) % 201 - 100) * 0.003f);
   model[1].name = "small";
   model[1].shape = {3};
   model[1].dtype = DType::kInt32;
@@ -672,7 +672,7 @@ TEST(Robustness, AnchorChunksAndVersions) {
       for (int i = 0; i < 8; ++i) x |= uint64_t{v[at + i]} << (8 * i);
       return x;
     };
-    ASSERT_EQ(u64(table) & 0xffffffffu, 900000u);
+    ASSERT_EQ(u64(table) & 0xffffffffu, 9000000u);
     ASSERT_EQ(u64(table) >> 32, 2u);
     const size_t a = static_cast<size_t>(u64(table + 8)), b = static_cast<size_t>(u64(table + 16));
     const size_t streams = table + 24;
