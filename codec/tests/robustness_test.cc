@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,7 @@
 #include "nnr/decoder.h"
 #include "nnr/encoder.h"
 #include "nnr/io.h"
+#include "io/torch_pickle.h"
 #include "test_bits.h"
 #include "test_cabac.h"
 
@@ -705,6 +707,199 @@ TEST(Robustness, AnchorChunksAndVersions) {
   const Status s1 = anchor_decode(head.data(), head.size(), DecodeOptions{}, &m1);
   ASSERT_TRUE(s1.ok()) << s1.describe();
   EXPECT_EQ(m1.tensors[0].i32, model[1].i32);
+}
+
+// ---------------------------------------------------------------------------
+// Readers bound what they allocate by the bytes they have, whatever a file
+// declares.
+
+void put_le(std::vector<uint8_t>& b, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+// A zip archive of one stored entry whose local and central headers declare
+// `declared` bytes while `data` follows.
+std::vector<uint8_t> zip_declaring(const std::string& name, const std::vector<uint8_t>& data, uint32_t declared) {
+  std::vector<uint8_t> z;
+  put_le(z, 0x04034b50, 4);  // local file header
+  put_le(z, 20, 2);
+  put_le(z, 0, 2);
+  put_le(z, 0, 2);  // stored
+  put_le(z, 0, 4);
+  put_le(z, 0, 4);  // crc
+  put_le(z, declared, 4);
+  put_le(z, declared, 4);
+  put_le(z, name.size(), 2);
+  put_le(z, 0, 2);
+  z.insert(z.end(), name.begin(), name.end());
+  z.insert(z.end(), data.begin(), data.end());
+  const size_t cd = z.size();
+  put_le(z, 0x02014b50, 4);  // central directory header
+  put_le(z, 20, 2);
+  put_le(z, 20, 2);
+  put_le(z, 0, 2);
+  put_le(z, 0, 2);
+  put_le(z, 0, 4);
+  put_le(z, 0, 4);
+  put_le(z, declared, 4);
+  put_le(z, declared, 4);
+  put_le(z, name.size(), 2);
+  put_le(z, 0, 2);
+  put_le(z, 0, 2);
+  put_le(z, 0, 2);
+  put_le(z, 0, 2);
+  put_le(z, 0, 4);
+  put_le(z, 0, 4);  // local header at 0
+  z.insert(z.end(), name.begin(), name.end());
+  const size_t cd_size = z.size() - cd;
+  put_le(z, 0x06054b50, 4);  // end of central directory
+  put_le(z, 0, 2);
+  put_le(z, 0, 2);
+  put_le(z, 1, 2);
+  put_le(z, 1, 2);
+  put_le(z, cd_size, 4);
+  put_le(z, cd, 4);
+  put_le(z, 0, 2);
+  return z;
+}
+
+TEST(Robustness, NpzEntryDeclaringMoreThanTheArchiveHolds) {
+  const std::string path = ::testing::TempDir() + "/nnr_declares_3gb.npz";
+  const std::vector<uint8_t> z = zip_declaring("w.npy", {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}, 3000000000u);
+  ASSERT_LT(z.size(), 200u);
+  ASSERT_TRUE(write_file_atomic(path, z.data(), z.size()).ok());
+  LoadedModel m;
+  Status st;
+  size_t largest;
+  {
+    AllocationWatch watch;
+    st = load_npz(path, &m);
+    largest = watch.largest();
+  }
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.code(), ErrorCode::kInternal) << st.describe();
+  EXPECT_LT(largest, 16 * kMiB) << "allocated " << largest << " bytes for " << z.size() << " bytes of archive";
+}
+
+// Pickles a state dict never holds: tuples nested a million deep, and a
+// chain of a million lists built through the memo (each appended into the
+// one before after it was itself appended), which a depth count at each
+// append does not see. Freeing either recursively overflows the stack.
+TEST(Robustness, PickleNestingIsBoundedAndFreedWithoutRecursion) {
+  const int n = 1000000;
+  std::vector<uint8_t> nest = {0x80, 2, ')'};
+  nest.insert(nest.end(), n, 0x85);  // TUPLE1
+  nest.push_back('.');
+  std::vector<PickledTensor> out;
+  Status st = unpickle_state_dict(nest.data(), nest.size(), "nest", &out);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("nested deeper"), std::string::npos) << st.describe();
+
+  std::vector<uint8_t> chain = {0x80, 2};
+  for (int i = 0; i < n; ++i) {
+    chain.push_back(']');  // EMPTY_LIST
+    chain.push_back('r');  // LONG_BINPUT i
+    put_le(chain, static_cast<uint64_t>(i), 4);
+    chain.push_back('b');  // BUILD: pops it again
+  }
+  for (int i = 0; i + 1 < n; ++i) {
+    chain.push_back('j');  // LONG_BINGET i
+    put_le(chain, static_cast<uint64_t>(i), 4);
+    chain.push_back('j');  // LONG_BINGET i + 1
+    put_le(chain, static_cast<uint64_t>(i + 1), 4);
+    chain.push_back('a');  // APPEND: list i+1 into list i
+    chain.push_back('b');
+  }
+  chain.push_back('j');
+  put_le(chain, 0, 4);
+  chain.push_back('.');
+  st = unpickle_state_dict(chain.data(), chain.size(), "chain", &out);
+  EXPECT_FALSE(st.ok());  // not a dict; and the chain is freed without a crash
+  EXPECT_NE(st.message().find("not a dict"), std::string::npos) << st.describe();
+}
+
+// An anchor container whose directory claims 2 GiB of values and whose
+// bzip2 stream holds 12 bytes: refused with nothing large allocated.
+TEST(Robustness, AnchorClaimingMoreThanItHolds) {
+  Tensor t;
+  t.name = "small";
+  t.shape = {3};
+  t.dtype = DType::kInt32;
+  t.i32 = {1, -2, 3};
+  EncodeResult r;
+  ASSERT_TRUE(anchor_encode({t}, EncoderSettings{}, &r).ok());
+  // As version 1: one stream, no chunk table; then the dimension 3 -> 2^29.
+  std::vector<uint8_t> v = r.stream;
+  const size_t payload_at = 12 + 7 + 1 + 1 + 8 + 4;
+  const size_t stream_len = v.size() - payload_at - 8 - 16;
+  std::vector<uint8_t> v1(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(payload_at));
+  v1[4] = 1;
+  put_le(v1, stream_len, 8);
+  v1.insert(v1.end(), v.end() - static_cast<std::ptrdiff_t>(stream_len), v.end());
+  const size_t dim_at = 12 + 7 + 1 + 1;
+  v1[dim_at] = 0;
+  v1[dim_at + 3] = 0x20;  // 2^29 values
+  DecodedModel m;
+  Status st;
+  size_t largest;
+  {
+    AllocationWatch watch;
+    st = anchor_decode(v1.data(), v1.size(), DecodeOptions{}, &m);
+    largest = watch.largest();
+  }
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidBitstream) << st.describe();
+  EXPECT_LT(largest, 16 * kMiB) << "allocated " << largest << " bytes";
+}
+
+// st(v) strings are UTF-8: a tensor name that is not is refused where it
+// stands, by the decoder and by parse_units; the encoder refuses to write one.
+TEST(Robustness, NamesThatAreNotUtf8) {
+  Tensor t;
+  t.name = "w0";
+  t.shape = {4};
+  t.f32 = {0.1f, -0.2f, 0.3f, 0.0f};
+  EncodeResult r;
+  ASSERT_TRUE(encode({t}, EncoderSettings{}, &r).ok());
+  std::vector<uint8_t> s = r.stream;
+  const std::string key("w0\0", 3);
+  const auto it = std::search(s.begin(), s.end(), key.begin(), key.end());
+  ASSERT_NE(it, s.end());
+  const size_t at = static_cast<size_t>(it - s.begin());
+  s[at + 1] = 0xFF;
+  DecodedModel m;
+  Status st = decode(s.data(), s.size(), DecodeOptions{}, &m);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidBitstream) << st.describe();
+  EXPECT_EQ(st.byte_offset(), static_cast<int64_t>(at + 1)) << st.describe();
+  EXPECT_NE(st.message().find("not UTF-8"), std::string::npos) << st.describe();
+  std::vector<NnrUnit> units;
+  EXPECT_EQ(parse_units(s.data(), s.size(), &units).code(), ErrorCode::kInvalidBitstream);
+
+  t.name = std::string("w\xC3", 2);  // a cut two-byte sequence
+  EXPECT_EQ(encode({t}, EncoderSettings{}, &r).code(), ErrorCode::kInvalidData);
+  EXPECT_EQ(anchor_encode({t}, EncoderSettings{}, &r).code(), ErrorCode::kInvalidData);
+}
+
+// NaN and the infinities are named as such (they were "levels do not fit
+// int32"), and qp_per_tensor may not name a tensor the model lacks.
+TEST(Robustness, NonFiniteInputAndUnknownTensorNames) {
+  Tensor t;
+  t.name = "w";
+  t.shape = {3};
+  for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    t.f32 = {0.5f, bad, 1.0f};
+    EncodeResult r;
+    Status st = encode({t}, EncoderSettings{}, &r);
+    EXPECT_EQ(st.code(), ErrorCode::kInvalidData);
+    EXPECT_NE(st.message().find("element 1 is"), std::string::npos) << st.describe();
+    EXPECT_EQ(anchor_encode({t}, EncoderSettings{}, &r).code(), ErrorCode::kInvalidData);
+  }
+  t.f32 = {0.5f, 0.25f, 1.0f};
+  EncoderSettings s;
+  s.qp_per_tensor["w.weight"] = -30;
+  EncodeResult r;
+  const Status st = encode({t}, s, &r);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("'w.weight'"), std::string::npos) << st.describe();
 }
 
 }  // namespace

@@ -1,6 +1,11 @@
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.h"
+#include "common/interrupt.h"
 #include "conformance/report.h"
 #include "conformance/suite/generate.h"
 
@@ -50,9 +55,11 @@ Runner add_conform(CLI::App& app) {
                  "decoder under test as a command template, e.g. 'mydec {bitstream} {outdir}'; it writes "
                  "one .npy per tensor into {outdir} ({threads} is also replaced)");
   app.add_option("--threads", o->threads,
-                 "in process: the decoder is checked at 1 and N threads (default 2); external: value of {threads}");
-  app.add_option("--jobs", o->jobs, "vectors checked at once (default 1)");
-  app.add_option("--timeout", o->timeout, "seconds an external decoder may take per vector (default 60)");
+                 "in process: the decoder is checked at 1 and N threads (default 2); external: value of {threads}")
+      ->check(threads_check());
+  app.add_option("--jobs", o->jobs, "vectors checked at once (default 1)")->check(count_check(256));
+  app.add_option("--timeout", o->timeout, "seconds an external decoder may take per vector (default 60)")
+      ->check(finite_check(0, 86400, "seconds above 0, at most 86400"));
   app.add_option("--json", o->json, "write the result as JSON to this file");
   app.add_option("--work-dir", o->work_dir, "where external decoders' output folders are made (default $TMPDIR)");
   app.add_flag("--keep-output", o->keep, "keep the output folders of failed vectors");
@@ -64,6 +71,20 @@ Runner add_conform(CLI::App& app) {
       std::fprintf(stderr, "nnr: conform: give at least one SUITE folder\n");
       return 2;
     }
+    // What is wrong with the command, before any decoder is blamed for it.
+    for (const std::string& suite : o->suites)
+      if (!std::filesystem::is_directory(suite))
+        return report_error(suite, Status(ErrorCode::kInvalidArgument, kNoOffset, "no such suite folder"));
+    if (!o->decoder.empty() && !o->work_dir.empty()) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(o->work_dir, ec))
+        return report_error(o->work_dir, Status(ErrorCode::kInvalidArgument, kNoOffset, "--work-dir: no such folder"));
+      const std::string probe = o->work_dir + "/.nnr-conform-probe-" + std::to_string(getpid());
+      if (!std::filesystem::create_directory(probe, ec))
+        return report_error(o->work_dir, Status(ErrorCode::kIo, kNoOffset, "--work-dir: cannot create folders here"));
+      std::filesystem::remove(probe, ec);
+    }
+    install_interrupt_handlers();
     SuiteRunOptions opt;
     opt.suites = o->suites;
     opt.external = !o->decoder.empty();
@@ -79,7 +100,11 @@ Runner add_conform(CLI::App& app) {
       const Status s = write_result_json(o->json, opt, sum);
       if (!s.ok()) return report_error(o->json, s);
     }
-    return sum.failed > 255 ? 255 : sum.failed;
+    if (sum.interrupted) {
+      std::fprintf(stderr, "nnr: conform: interrupted (%s)\n", sum.interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+      return 128 + sum.interrupted;
+    }
+    return sum.failed ? 1 : 0;
   };
 }
 

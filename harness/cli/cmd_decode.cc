@@ -18,7 +18,7 @@ Runner add_decode(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   app.add_option("STREAM", o->stream, "NNR bitstream")->required();
   app.add_option("-o,--output", o->out, "output folder (one .npy per tensor + index.json)")->required();
-  app.add_option("--threads", o->threads, "worker threads (0 = one per core)");
+  app.add_option("--threads", o->threads, "worker threads (0 = one per core)")->check(threads_check());
   app.add_flag("--no-entry-points", o->no_entry_points, "decode block rows sequentially");
   app.add_flag("--no-local-scaling", o->raw, "output every coded tensor as decoded (LS not applied)");
   app.add_flag("-q,--quiet", o->quiet, "print nothing on success");

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -6,6 +8,7 @@
 #include "cli/commands.h"
 #include "common/reconstruction_error.h"
 #include "common/settings_json.h"
+#include "config/json_text.h"
 #include "nnr/anchor.h"
 #include "nnr/encoder.h"
 #include "nnr/io.h"
@@ -40,27 +43,27 @@ Runner add_encode(CLI::App& app) {
   app.add_option("--codec", o->codec, "nnr (default) or anchor (uniform quantization + bzip2)")
       ->check(CLI::IsMember({"nnr", "anchor"}));
   app.add_option("--threads", o->threads, "worker threads (0 = one per core); the stream is the same for any count")
-      ->check(CLI::NonNegativeNumber);
+      ->check(threads_check());
   app.add_flag("-q,--quiet", o->quiet, "print nothing on success");
   app.add_flag("--mse", o->mse,
                "decode the stream and print the reconstruction error against the input "
                "(mean squared error over all float values, and over weights only)");
   return [o]() {
+    // The stream must not replace its own input.
+    struct stat in_st, out_st;
+    if (stat(o->input.c_str(), &in_st) == 0 && stat(o->out.c_str(), &out_st) == 0 && in_st.st_dev == out_st.st_dev &&
+        in_st.st_ino == out_st.st_ino)
+      return report_error("", Status(ErrorCode::kInvalidArgument, kNoOffset,
+                                     o->out + ": is the input " + o->input + "; choose another output"));
     LoadedModel model;
     Status s = load_model(o->input, &model);
     if (!s.ok()) return report_error(o->input, s);
     EncoderSettings settings;
     settings.model_kind = model.pytorch ? ModelKind::kPyTorch : ModelKind::kPlain;
     if (!o->settings_file.empty()) {
-      std::ifstream in(o->settings_file);
-      if (!in) return report_error("", Status(ErrorCode::kIo, kNoOffset, o->settings_file + ": cannot read"));
       nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
-      } catch (const nlohmann::json::parse_error& e) {
-        return report_error(o->settings_file, Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte),
-                                                     std::string("not valid JSON: ") + e.what()));
-      }
+      s = read_json_text(o->settings_file, &j);
+      if (!s.ok()) return report_error(s.code() == ErrorCode::kIo ? "" : o->settings_file, s);
       s = settings_from_json(j, "", &settings);
       if (!s.ok()) return report_error(o->settings_file, s);
     }

@@ -100,8 +100,8 @@ Runner add_evaluate(CLI::App& app) {
   app.add_option("--limit", o->uc.limit, "evaluate on the first N samples (0: all)")->check(CLI::NonNegativeNumber);
   app.add_option("--variant", o->uc.variant, "embedded (reduced, trained) or full (true-size architecture)")
       ->check(CLI::IsMember({"embedded", "full"}));
-  app.add_option("--threads", o->uc.threads, "intra-op threads")->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", o->uc.batch_size, "evaluation batch size")->check(CLI::PositiveNumber);
+  app.add_option("--threads", o->uc.threads, "intra-op threads")->check(count_check(256));
+  app.add_option("--batch-size", o->uc.batch_size, "evaluation batch size")->check(count_check(65536));
   app.add_option("--seed", o->uc.seed, "seed of random weights (variant full without --model)");
   app.add_option("--arch", o->arch, "architecture option KEY=VALUE (width_mult, num_classes, input_size, ...)");
   app.add_option("--reference-io", o->reference_io,
@@ -109,7 +109,7 @@ Runner add_evaluate(CLI::App& app) {
                  "(e.g. from scripts/export_torchvision.py --reference-io)");
   app.add_option("--reference-tolerance", o->reference_tolerance,
                  "largest |difference| allowed, relative to the largest |reference value| (default 1e-4)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(finite_check(-1e-300, 1, "a number in 0..1"));
   return [o]() {
     Status s = parse_number_options("--arch", o->arch, &o->uc.arch);
     if (!s.ok()) return report_error("", s);

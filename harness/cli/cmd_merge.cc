@@ -3,10 +3,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "cli/commands.h"
 #include "pipeline/results_log.h"
 #include "pipeline/run_experiment.h"
+#include "pipeline/working_points.h"
 
 namespace nnr::cli {
 
@@ -14,14 +16,19 @@ Runner add_merge(CLI::App& app) {
   struct Opts {
     std::string out;
     std::vector<std::string> shards;
+    bool allow_incomplete = false;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("OUT", o->out, "the merged run folder (created)")->required();
   app.add_option("SHARD", o->shards, "run folders of the shards")->required();
+  app.add_flag("--allow-incomplete", o->allow_incomplete,
+               "merge even if shards or points are missing; the run is marked incomplete");
   return [o]() {
     nlohmann::json meta;
     std::map<std::string, nlohmann::json> by_key;
     std::vector<std::string> hashes;
+    std::set<int64_t> shard_indices;
+    int64_t shard_count = -1;
     for (const auto& dir : o->shards) {
       const std::string mp = dir + "/run.json";
       std::ifstream f(mp);
@@ -36,6 +43,14 @@ Runner add_merge(CLI::App& app) {
       else if (m.value("config_hash", "") != meta.value("config_hash", ""))
         return report_error(dir, Status(ErrorCode::kInvalidArgument, kNoOffset,
                                         "was run with another config than " + o->shards[0]));
+      const nlohmann::json shard = m.value("shard", nlohmann::json::object());
+      const int64_t count = shard.value("count", int64_t{1}), index = shard.value("index", int64_t{0});
+      if (shard_count >= 0 && count != shard_count)
+        return report_error(mp, Status(ErrorCode::kInvalidArgument, kNoOffset,
+                                       "/shard/count: " + std::to_string(count) + ", but " + o->shards[0] +
+                                           " is one of " + std::to_string(shard_count)));
+      shard_count = count;
+      shard_indices.insert(index);
       ResultsLog log(dir + "/results.jsonl");
       std::vector<nlohmann::json> records;
       Status st = log.load(&records);
@@ -47,6 +62,30 @@ Runner add_merge(CLI::App& app) {
         if (it == by_key.end() || (it->second.value("status", "") != "ok" && r.value("status", "") == "ok"))
           by_key[key] = std::move(r);
       }
+    }
+    // What is missing: shards by their indices, points by the run's config.
+    std::vector<std::string> missing;
+    for (int64_t k = 0; k < shard_count; ++k)
+      if (!shard_indices.count(k)) missing.push_back("shard " + std::to_string(k) + "/" + std::to_string(shard_count));
+    size_t missing_points = 0;
+    {
+      RunConfig cfg;
+      const std::string base = std::filesystem::path(meta.value("config_file", "")).parent_path().string();
+      if (meta.contains("config") && parse_run_config(meta["config"], base.empty() ? "." : base, &cfg).ok()) {
+        for (const WorkingPoint& w : expand_working_points(cfg))
+          if (!by_key.count(w.key)) ++missing_points;
+        if (missing_points) missing.push_back(std::to_string(missing_points) + " points");
+      }
+    }
+    if (!missing.empty()) {
+      std::string what;
+      for (const std::string& m : missing) what += (what.empty() ? "" : ", ") + m;
+      if (!o->allow_incomplete)
+        return report_error("", Status(ErrorCode::kInvalidArgument, kNoOffset,
+                                       "the shards do not make a whole run: missing " + what +
+                                           " (--allow-incomplete merges them and marks the run incomplete)"));
+      std::fprintf(stderr, "nnr: merge: the run is incomplete: missing %s\n", what.c_str());
+      meta["incomplete"] = {{"missing", missing}};
     }
     std::error_code ec;
     std::filesystem::create_directories(o->out, ec);

@@ -1,6 +1,7 @@
 // nnr report RUN [--output DIR] [--reference CODEC] [--tolerance METRIC=VALUE ...]
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "cli/commands.h"
 #include "pipeline/results_log.h"
@@ -19,13 +20,15 @@ Runner add_report(CLI::App& app) {
   app.add_option("--reference", o->reference, "codec label BD-rates are computed against (default: the config's)");
   app.add_option("--tolerance", o->tolerances, "METRIC=VALUE: largest drop that counts as transparent (repeatable)");
   return [o]() {
+    std::map<std::string, double> tolerances;
+    const Status tol = parse_tolerances(o->tolerances, &tolerances);  // the command line first
+    if (!tol.ok()) return report_error("", tol);
     nlohmann::json results;
     Status st = read_results(o->run, &results);
     if (!st.ok()) return report_error("", st);
     ReportOptions ro = report_options_of(results);
     if (!o->reference.empty()) ro.bd_reference = o->reference;
-    const Status tol = parse_tolerances(o->tolerances, &ro.transparent_tolerance);
-    if (!tol.ok()) return report_error("", tol);
+    for (const auto& [k, v] : tolerances) ro.transparent_tolerance[k] = v;
     std::string dir = o->output;
     if (dir.empty())
       dir = std::filesystem::is_directory(o->run) ? o->run : std::filesystem::path(o->run).parent_path().string();

@@ -1,9 +1,11 @@
 // nnr run CONFIG [--resume] [--jobs N] [--shard K/N] [--output DIR]
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "common/interrupt.h"
 #include "config/run_config.h"
 #include "pipeline/run_experiment.h"
 
@@ -30,10 +32,12 @@ Runner add_run(CLI::App& app) {
   app.add_option("CONFIG", o->config, "run file (JSON, see configs/README.md)")->required();
   app.add_flag("--resume", o->resume, "continue a run: points already recorded are not run again");
   app.add_flag("--retry-failed", o->retry_failed, "with --resume: run failed points again");
-  app.add_option("--jobs", o->jobs, "working points in parallel (default: the config's \"jobs\")");
+  app.add_option("--jobs", o->jobs, "working points in parallel (default: the config's \"jobs\")")
+      ->check(count_check(256));
   app.add_option("--shard", o->shard, "K/N: run only the points whose index modulo N is K (0-based)");
   app.add_option("--output", o->output, "run folder (default: <output_root>/<name>)");
   return [o]() {
+    install_interrupt_handlers();
     RunConfig cfg;
     Status st = load_run_config(o->config, &cfg);
     if (!st.ok()) return report_error(o->config, st);
@@ -55,6 +59,11 @@ Runner add_run(CLI::App& app) {
     if (!st.ok()) return report_error(o->config, st);
     std::printf("run %s: %zu points (%zu run now, %zu already recorded, %zu failed) in %.1f s\n", cfg.name.c_str(),
                 sum.points, sum.done, sum.skipped, sum.failed, sum.seconds);
+    if (sum.interrupted) {
+      std::fprintf(stderr, "nnr: run: interrupted (%s); the finished points are kept, --resume runs the rest\n",
+                   sum.interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+      return 128 + sum.interrupted;
+    }
     std::printf("results: %s/results.json\n", sum.out_dir.c_str());
     return sum.failed ? 1 : 0;
   };

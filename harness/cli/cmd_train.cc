@@ -25,7 +25,7 @@ Runner add_train(CLI::App& app) {
   app.add_option("--seed", o->t.seed, "random seed");
   app.add_option("--train-limit", o->t.train_limit, "train on the first N samples only (quick trials)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--threads", o->t.threads, "intra-op threads (fixed for reproducibility)")->check(CLI::PositiveNumber);
+  app.add_option("--threads", o->t.threads, "intra-op threads (fixed for reproducibility)")->check(count_check(256));
   app.add_option("--arch", o->arch, "architecture option KEY=VALUE");
   app.add_option("--recipe", o->recipe,
                  "recipe option KEY=VALUE (epochs, batch_size, lr, weight_decay, crop_pad), for trials");

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -16,12 +17,44 @@ int report_error(const std::string& file, const Status& s) {
   return s.code() == ErrorCode::kInvalidArgument ? 2 : 1;
 }
 
+CLI::Validator threads_check() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        char* end = nullptr;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        return end != v.c_str() && !*end && n >= 0 && n <= 256 ? "" : "expected 0 (one per core) .. 256, not " + v;
+      },
+      "0..256");
+}
+
+CLI::Validator count_check(int max) {
+  return CLI::Validator(
+      [max](std::string& v) -> std::string {
+        char* end = nullptr;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        return end != v.c_str() && !*end && n >= 1 && n <= max
+                   ? ""
+                   : "expected an integer 1.." + std::to_string(max) + ", not " + v;
+      },
+      "1.." + std::to_string(max));
+}
+
+CLI::Validator finite_check(double lo, double hi, const std::string& what) {
+  return CLI::Validator(
+      [lo, hi, what](std::string& v) -> std::string {
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        return end != v.c_str() && !*end && std::isfinite(x) && x > lo && x <= hi ? "" : "expected " + what + ", not " + v;
+      },
+      what);
+}
+
 Status parse_tolerances(const std::vector<std::string>& options, std::map<std::string, double>* out) {
   for (const auto& t : options) {
     const size_t eq = t.find('=');
     char* end = nullptr;
     const double v = eq == std::string::npos ? 0 : std::strtod(t.c_str() + eq + 1, &end);
-    if (eq == std::string::npos || !end || *end || v < 0)
+    if (eq == std::string::npos || !end || *end || !std::isfinite(v) || v < 0)
       return Status(ErrorCode::kInvalidArgument, kNoOffset,
                     "--tolerance '" + t + "': expected METRIC=VALUE with VALUE >= 0, e.g. top1=0.5");
     (*out)[t.substr(0, eq)] = v;
@@ -58,7 +91,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are successes; every other mistake on the
+    // command line is a usage error (exit 2), whatever CLI11's own code.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   for (auto& [sub, run] : runners) {
     if (sub->parsed()) {

@@ -62,8 +62,12 @@ class ExternalCodec final : public CodecAdapter {
       return Status(ErrorCode::kIo, kNoOffset,
                     "external decoder: " + dec.describe(entry_.timeout_seconds) + tail(dec.output_tail));
     out->decoded.clear();
-    for (const Tensor& p : params) {
-      const std::string file = outdir + "/" + sanitize_tensor_name(p.name) + ".npy";
+    std::vector<std::string> names;
+    for (const Tensor& p : params) names.push_back(p.name);
+    const std::vector<std::string> files = tensor_file_names(names);
+    for (size_t pi = 0; pi < params.size(); ++pi) {
+      const Tensor& p = params[pi];
+      const std::string file = outdir + "/" + files[pi];
       std::vector<uint8_t> data;
       st = read_file(file, &data);
       if (!st.ok())

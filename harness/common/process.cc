@@ -1,5 +1,6 @@
 #include "common/process.h"
 
+#include "common/interrupt.h"
 #include "common/subprocess.h"
 
 #include <fcntl.h>
@@ -115,7 +116,7 @@ ProcessResult run_shell_command(const std::string& command, double timeout_secon
   fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
 
   int status = 0;
-  bool exited = false, timed_out = false;
+  bool exited = false, timed_out = false, interrupted = false;
   double kill_at = -1;  // when SIGKILL follows SIGTERM
   bool pipe_open = true;
   while (!exited) {
@@ -134,11 +135,15 @@ ProcessResult run_shell_command(const std::string& command, double timeout_secon
       break;
     }
     const double t = since(t0);
-    if (!timed_out && timeout_seconds > 0 && t > timeout_seconds) {
+    if (!timed_out && !interrupted && interrupt_signal()) {
+      interrupted = true;
+      kill(-pid, SIGTERM);
+      kill_at = t + grace_seconds;
+    } else if (!timed_out && !interrupted && timeout_seconds > 0 && t > timeout_seconds) {
       timed_out = true;
       kill(-pid, SIGTERM);
       kill_at = t + grace_seconds;
-    } else if (timed_out && kill_at >= 0 && t > kill_at) {
+    } else if ((timed_out || interrupted) && kill_at >= 0 && t > kill_at) {
       kill(-pid, SIGKILL);
       kill_at = -1;
     }
@@ -152,7 +157,9 @@ ProcessResult run_shell_command(const std::string& command, double timeout_secon
   if (r.output_tail.size() > tail_bytes) r.output_tail.erase(0, r.output_tail.size() - tail_bytes);
   r.seconds = since(t0);
 
-  if (timed_out) {
+  if (interrupted) {
+    r.outcome = ProcessResult::Outcome::kInterrupted;
+  } else if (timed_out) {
     r.outcome = ProcessResult::Outcome::kTimedOut;
   } else if (WIFSIGNALED(status)) {
     r.outcome = ProcessResult::Outcome::kSignaled;

@@ -15,6 +15,7 @@ struct ProcessResult {
     kSignaled,     // term_signal killed it (directly, or as reported by the shell)
     kTimedOut,     // still running at the limit; the group was killed
     kSpawnFailed,  // fork/pipe failed; `error` says why
+    kInterrupted,  // we were asked to stop (common/interrupt.h); the group was killed
   };
   Outcome outcome = Outcome::kSpawnFailed;
   int exit_code = 0;
@@ -25,8 +26,9 @@ struct ProcessResult {
 };
 
 // Runs `/bin/sh -c command`. After `timeout_seconds` the process group gets
-// SIGTERM, then SIGKILL after `grace_seconds`. Whatever the command does, the
-// call returns (no process of the group is left behind).
+// SIGTERM, then SIGKILL after `grace_seconds`; the same when this process
+// receives SIGINT or SIGTERM (common/interrupt.h). Whatever the command does,
+// the call returns (no process of the group is left behind).
 ProcessResult run_shell_command(const std::string& command, double timeout_seconds,
                                 double grace_seconds = 2.0, size_t tail_bytes = 4096);
 

@@ -14,6 +14,7 @@ std::string CommandResult::describe(double timeout_seconds) const {
     std::snprintf(b, sizeof b, "timed out after %g s", timeout_seconds);
     return b;
   }
+  if (interrupted) return "stopped: we were interrupted";
   if (signal) return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
   if (exit_code > 128 && exit_code < 128 + 65)  // how a shell reports a child's signal
     return "exit code " + std::to_string(exit_code) + " (signal " + std::to_string(exit_code - 128) +
@@ -70,6 +71,10 @@ CommandResult run_command(const std::string& command, double timeout_seconds) {
       break;
     case ProcessResult::Outcome::kSpawnFailed:
       r.output_tail = p.error;
+      break;
+    case ProcessResult::Outcome::kInterrupted:
+      r.started = true;
+      r.interrupted = true;
       break;
   }
   return r;

@@ -12,10 +12,11 @@ struct CommandResult {
   int exit_code = -1;      // when it exited
   int signal = 0;          // when a signal ended it (not our timeout kill)
   bool timed_out = false;  // killed by us after the timeout
+  bool interrupted = false;  // killed by us because we were asked to stop
   bool started = false;
   double seconds = 0;
   std::string output_tail;  // the last few KB of stdout + stderr
-  bool ok() const { return started && !timed_out && signal == 0 && exit_code == 0; }
+  bool ok() const { return started && !timed_out && !interrupted && signal == 0 && exit_code == 0; }
   // "exit code 3", "killed by signal 11 (Segmentation fault)", "timed out after 5 s".
   std::string describe(double timeout_seconds) const;
 };

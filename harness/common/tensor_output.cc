@@ -17,23 +17,42 @@
 
 #include "common/file_names.h"
 #include "common/sha256.h"
+#include "config/json_text.h"
 #include "nnr/io.h"
 
 namespace nnr {
 
 std::string tensor_sha256(const Tensor& t) { return sha256_hex(t.data_bytes(), t.byte_size()); }
 
-namespace {
-
-std::string numbered_file(const std::string& base, int k) {
-  return k == 0 ? base + ".npy" : base + "-" + std::to_string(k) + ".npy";
-}
-
-}  // namespace
-
 Status TensorFolderWriter::begin(size_t) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
+  if (fs::exists(dir_, ec) && !fs::is_directory(dir_, ec))
+    return Status(ErrorCode::kIo, kNoOffset, dir_ + ": exists and is not a folder");
+  if (fs::is_directory(dir_, ec)) {
+    // An earlier output (index.json and the files it lists) is replaced, so
+    // that no old tensor is left beside the new index; anything else in the
+    // folder is not ours to delete.
+    std::set<std::string> listed;
+    nlohmann::json old;
+    if (fs::exists(dir_ + "/index.json", ec) && read_json_text(dir_ + "/index.json", &old).ok() && old.is_array())
+      for (const auto& e : old)
+        if (e.is_object() && e.contains("file") && e["file"].is_string()) listed.insert(e["file"].get<std::string>());
+    std::vector<std::string> other;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+      const std::string f = entry.path().filename().string();
+      if (f != "index.json" && !listed.count(f)) other.push_back(f);
+    }
+    if (ec) return Status(ErrorCode::kIo, kNoOffset, dir_ + ": " + ec.message());
+    if (!other.empty())
+      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                    dir_ + ": not empty and not an earlier output of nnr decode (it holds '" + other[0] + "'" +
+                        (other.size() > 1 ? " and " + std::to_string(other.size() - 1) + " more" : std::string()) +
+                        "); choose a new or an empty folder");
+    fs::remove(dir_ + "/index.json", ec);  // first: a folder without it is incomplete
+    for (const std::string& f : listed) fs::remove(dir_ + "/" + f, ec);
+  }
+  fs::create_directories(dir_, ec);
   if (ec) return Status(ErrorCode::kIo, kNoOffset, dir_ + ": " + ec.message());
   return Status();
 }
@@ -41,11 +60,11 @@ Status TensorFolderWriter::begin(size_t) {
 // The first free name in arrival order; finish() puts collisions into
 // output order.
 std::string TensorFolderWriter::claim_file(const std::string& name) {
-  const std::string base = sanitize_tensor_name(name);
+  const std::string base = tensor_file_base(name);
   std::lock_guard<std::mutex> lock(mu_);
   std::string file;
   for (int k = 0;; ++k)
-    if (claimed_.insert(file = numbered_file(base, k)).second) return file;
+    if (claimed_.insert(file = numbered_tensor_file(base, k)).second) return file;
 }
 
 Status TensorFolderWriter::write(size_t group, size_t pos, const DecodedTensor& t) {
@@ -87,15 +106,12 @@ Status TensorFolderWriter::finish() {
   // Names in output order; files written under another name (only where
   // names collide and tensors arrived out of order) move there through
   // temporary names, as two of them may swap.
-  std::set<std::string> used;
+  std::vector<std::string> names;
+  for (const Entry& e : entries_) names.push_back(e.name);
+  std::vector<std::string> files = tensor_file_names(names);
   std::vector<std::pair<size_t, std::string>> moves;
-  for (size_t i = 0; i < entries_.size(); ++i) {
-    const std::string base = sanitize_tensor_name(entries_[i].name);
-    std::string file;
-    for (int k = 0;; ++k)
-      if (used.insert(file = numbered_file(base, k)).second) break;
-    if (file != entries_[i].file) moves.emplace_back(i, std::move(file));
-  }
+  for (size_t i = 0; i < entries_.size(); ++i)
+    if (files[i] != entries_[i].file) moves.emplace_back(i, std::move(files[i]));
   for (auto& [i, file] : moves) {
     const std::string from = dir_ + "/" + entries_[i].file, tmp = dir_ + "/" + file + ".move";
     if (std::rename(from.c_str(), tmp.c_str()) != 0) return Status(ErrorCode::kIo, kNoOffset, from + ": cannot rename");

@@ -20,7 +20,8 @@ std::string tensor_sha256(const Tensor& t);
 // output order. As a decoder's sink it hashes and writes each group of
 // tensors as soon as it is decoded, on the decoder's thread, and frees it;
 // index.json is written by finish(), last, so a folder without it is not a
-// complete output.
+// complete output. An existing DIR must be empty or hold an earlier output
+// (index.json and its files), which is replaced.
 class TensorFolderWriter : public TensorSink {
  public:
   explicit TensorFolderWriter(std::string dir) : dir_(std::move(dir)) {}

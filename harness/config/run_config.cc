@@ -1,5 +1,7 @@
 #include "config/run_config.h"
 
+#include "config/json_text.h"
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -256,16 +258,9 @@ Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig*
 }
 
 Status load_run_config(const std::string& path, RunConfig* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Status(ErrorCode::kIo, kNoOffset, "cannot open the config file");
   json doc;
-  try {
-    doc = json::parse(f);
-  } catch (const json::parse_error& e) {
-    // nlohmann reports the byte position of the syntax error.
-    return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte) - 1,
-                  std::string("not valid JSON: ") + e.what());
-  }
+  Status rs = read_json_text(path, &doc);
+  if (!rs.ok()) return rs;
   const std::string base = fs::path(path).parent_path().string();
   Status st = parse_run_config(doc, base.empty() ? "." : base, out);
   if (st.ok()) out->file = path;

@@ -1,5 +1,7 @@
 #include "conformance/output_folder.h"
 
+#include "config/json_text.h"
+
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -38,11 +40,8 @@ Status read_index(const std::string& dir, std::map<std::string, std::string>* fi
   Status s = read_file(path, &bytes);
   if (!s.ok()) return s;
   json j;
-  try {
-    j = json::parse(bytes.begin(), bytes.end());
-  } catch (const json::parse_error& e) {
-    return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte), path + ": not valid JSON");
-  }
+  s = parse_json_text(std::string(bytes.begin(), bytes.end()), &j);
+  if (!s.ok()) return Status(s.code(), s.byte_offset(), path + ": " + s.message());
   if (!j.is_array()) return Status(ErrorCode::kInvalidArgument, kNoOffset, path + ": expected a list");
   for (size_t i = 0; i < j.size(); ++i) {
     const json& t = j[i];
@@ -99,8 +98,13 @@ VectorResult compare_output_folder(const ConformanceVector& v, const std::string
     return r;
   }
   std::set<std::string> claimed;
-  for (const ExpectedTensor& e : v.expected) {
-    std::string file = sanitize_tensor_name(e.name) + ".npy";
+  // Without index.json the files are named as `nnr decode` names them.
+  std::vector<std::string> names;
+  for (const ExpectedTensor& e : v.expected) names.push_back(e.name);
+  const std::vector<std::string> files = tensor_file_names(names);
+  for (size_t ei = 0; ei < v.expected.size(); ++ei) {
+    const ExpectedTensor& e = v.expected[ei];
+    std::string file = files[ei];
     if (have_index) {
       auto it = index.find(e.name);
       if (it == index.end()) {

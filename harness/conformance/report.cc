@@ -1,11 +1,13 @@
 #include "conformance/report.h"
 
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "common/interrupt.h"
 #include "nnr/io.h"
 
 namespace nnr {
@@ -40,7 +42,7 @@ VectorResult run_job(const Job& j, const SuiteRunOptions& o) {
 void print_row(FILE* f, const VectorResult& r) {
   if (!f) return;
   std::fprintf(f, "%-40s %-28s %-4s %8.3f  %s\n", r.name.c_str(), tools_column(r.tools, 28).c_str(),
-               r.pass ? "pass" : "FAIL", r.seconds, r.reason.c_str());
+               r.pass ? "pass" : r.interrupted ? "----" : "FAIL", r.seconds, r.reason.c_str());
   std::fflush(f);
 }
 
@@ -74,7 +76,14 @@ SuiteRunSummary run_suites(const SuiteRunOptions& o, FILE* table) {
     for (;;) {
       const size_t i = next++;
       if (i >= jobs.size()) return;
-      VectorResult r = run_job(jobs[i], o);
+      VectorResult r;
+      if (interrupt_signal()) {
+        r.name = jobs[i].dir.empty() ? jobs[i].suite : std::filesystem::path(jobs[i].dir).filename().string();
+        r.interrupted = true;
+        r.reason = "not run: interrupted";
+      } else {
+        r = run_job(jobs[i], o);
+      }
       std::lock_guard<std::mutex> lock(mu);
       sum.results[i] = std::move(r);
       done[i] = true;
@@ -89,9 +98,17 @@ SuiteRunSummary run_suites(const SuiteRunOptions& o, FILE* table) {
     for (int i = 0; i < n; ++i) pool.emplace_back(worker);
     for (std::thread& t : pool) t.join();
   }
-  for (const VectorResult& r : sum.results) sum.failed += r.pass ? 0 : 1;
+  size_t passed = 0, stopped = 0;
+  for (const VectorResult& r : sum.results) {
+    passed += r.pass;
+    stopped += r.interrupted;
+    sum.failed += !r.pass && !r.interrupted;
+  }
+  sum.interrupted = interrupt_signal();
   if (table) {
-    std::fprintf(table, "%zu passed, %d failed\n", sum.results.size() - static_cast<size_t>(sum.failed), sum.failed);
+    std::fprintf(table, "%zu passed, %d failed", passed, sum.failed);
+    if (stopped) std::fprintf(table, ", %zu not finished (interrupted)", stopped);
+    std::fprintf(table, "\n");
     std::fflush(table);
   }
   return sum;
@@ -104,15 +121,18 @@ Status write_result_json(const std::string& path, const SuiteRunOptions& o, cons
   if (o.external) j["timeout_seconds"] = o.decoder.timeout_seconds;
   else j["thread_counts_checked"] = {1, o.threads < 2 ? 2 : o.threads};
   j["suites"] = o.suites;
-  j["passed"] = s.results.size() - static_cast<size_t>(s.failed);
+  size_t passed = 0;
+  for (const VectorResult& r : s.results) passed += r.pass;
+  j["passed"] = passed;
   j["failed"] = s.failed;
+  if (s.interrupted) j["interrupted_by_signal"] = s.interrupted;
   nlohmann::ordered_json vs = nlohmann::ordered_json::array();
   for (const VectorResult& r : s.results) {
     nlohmann::ordered_json v;
     v["vector"] = r.name;
     v["dir"] = r.dir;
     v["tools"] = r.tools;
-    v["verdict"] = r.pass ? "pass" : "fail";
+    v["verdict"] = r.pass ? "pass" : r.interrupted ? "not finished" : "fail";
     v["reason"] = r.reason;
     v["seconds"] = r.seconds;
     v["tensors"] = r.tensors;

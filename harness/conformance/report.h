@@ -22,6 +22,7 @@ struct SuiteRunOptions {
 struct SuiteRunSummary {
   std::vector<VectorResult> results;
   int failed = 0;
+  int interrupted = 0;  // the signal that stopped the run (common/interrupt.h), or 0
 };
 
 // Runs every vector of every suite; prints each row to `table` as soon as it

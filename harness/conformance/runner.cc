@@ -170,6 +170,10 @@ VectorResult run_vector_external(const ConformanceVector& v, const ExternalDecod
     case ProcessResult::Outcome::kSignaled:
       r.reason = "decoder crashed (killed by " + signal_name(p.term_signal) + ")" + said;
       break;
+    case ProcessResult::Outcome::kInterrupted:
+      r.interrupted = true;
+      r.reason = "not finished: interrupted";
+      break;
     case ProcessResult::Outcome::kExited:
       if (p.exit_code != 0) {
         r.reason = "decoder exited with status " + std::to_string(p.exit_code) + said;
@@ -180,7 +184,7 @@ VectorResult run_vector_external(const ConformanceVector& v, const ExternalDecod
       }
       break;
   }
-  if (!d.keep_output) fs::remove_all(out, ec);
+  if (!d.keep_output || r.interrupted) fs::remove_all(out, ec);
   else if (!r.pass) r.reason += " (output kept in " + out + ")";
   return r;
 }

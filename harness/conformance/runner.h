@@ -19,6 +19,7 @@ struct VectorResult {
   std::string reason;  // empty when passed
   double seconds = 0;
   size_t tensors = 0;
+  bool interrupted = false;  // not finished: we were asked to stop (neither pass nor fail)
 };
 
 // Compares decoded tensors with the expected list: same names, dtypes, shapes

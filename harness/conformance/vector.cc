@@ -1,5 +1,7 @@
 #include "conformance/vector.h"
 
+#include "config/json_text.h"
+
 #include <algorithm>
 #include <filesystem>
 
@@ -56,12 +58,8 @@ Status load_vector(const std::string& dir, ConformanceVector* out) {
   Status s = read_file(file, &bytes);
   if (!s.ok()) return s;
   json m;
-  try {
-    m = json::parse(bytes.begin(), bytes.end());
-  } catch (const json::parse_error& e) {
-    return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte),
-                  file + ": not valid JSON: " + e.what());
-  }
+  s = parse_json_text(std::string(bytes.begin(), bytes.end()), &m);
+  if (!s.ok()) return Status(s.code(), s.byte_offset(), file + ": " + s.message());
   ConformanceVector v;
   v.dir = dir;
   try {

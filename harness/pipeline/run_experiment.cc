@@ -18,6 +18,7 @@
 #include "nnr/usecase.h"
 #include "pipeline/results_log.h"
 #include "pipeline/run_metadata.h"
+#include "common/interrupt.h"
 #include "pipeline/working_points.h"
 
 namespace nnr {
@@ -177,6 +178,7 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
     r["metrics"] = metrics;
     r["samples"] = samples;
     r["status"] = "ok";
+    apply_verification(r);
   } catch (const std::exception& e) {
     r["status"] = "error";
     r["error"] = e.what();
@@ -204,6 +206,17 @@ json run_document(const RunConfig& cfg, const RunOptions& o) {
 }
 
 }  // namespace
+
+void apply_verification(json& r) {
+  if (r.value("status", "") != "ok" || !r.contains("verified") || !r["verified"].is_boolean() ||
+      r["verified"].get<bool>())
+    return;
+  r["status"] = "error";
+  r["error"] = "the decoded parameters differ from the encoder's reconstruction" +
+               (r.contains("verify_detail") && r["verify_detail"].is_string()
+                    ? ": " + r["verify_detail"].get<std::string>()
+                    : std::string());
+}
 
 Status finalize_results(const std::string& out_dir) {
   json run;
@@ -352,11 +365,19 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
     std::mutex err_mutex;
     auto worker = [&]() {
       for (;;) {
+        if (interrupt_signal()) return;  // no new point once asked to stop
         const size_t i = next.fetch_add(1);
         if (i >= todo.size()) return;
         const WorkingPoint& w = *todo[i];
         progress.starting(w.key);
         json r = run_point(cfg, w, state, sum.out_dir, decode_threads, jobs == 1);
+        if (interrupt_signal() && r.value("status", "") != "ok") {
+          // Stopped in the middle (an external codec's process group was
+          // ended): not a result; --resume runs the point again.
+          std::error_code ec;
+          fs::remove_all(sum.out_dir + "/work/" + std::to_string(w.index), ec);
+          return;
+        }
         Status a = log.append(r);
         if (!a.ok()) {
           std::lock_guard<std::mutex> l(err_mutex);
@@ -390,6 +411,7 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
 
   st = finalize_results(sum.out_dir);
   sum.seconds = since(t_run);
+  sum.interrupted = interrupt_signal();
   *summary = sum;
   return st;
 }

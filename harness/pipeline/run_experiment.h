@@ -30,9 +30,15 @@ struct RunSummary {
   size_t done = 0;      // run now
   size_t failed = 0;    // run now, with an error record
   double seconds = 0;
+  int interrupted = 0;  // the signal that stopped the run (common/interrupt.h), or 0
 };
 
 Status run_experiment(const RunConfig& config, const RunOptions& options, RunSummary* summary);
+
+// A point whose decoded parameters are not the encoder's reconstruction bit
+// for bit ("verified": false) is a failed point: status "error" with the
+// first difference as its error; its metrics stay in the record.
+void apply_verification(nlohmann::json& record);
 
 // results.json from the run folder's run.json and results.jsonl: metadata and
 // every record in point order (for `nnr merge` and at the end of a run).

@@ -1,5 +1,9 @@
 #include "report/curves.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -9,6 +13,22 @@
 namespace nnr {
 
 namespace {
+
+// Whether an executable of that name is in one of $PATH's folders.
+bool on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= p.size()) {
+    const size_t end = p.find(':', start);
+    const std::string dir = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (access(((dir.empty() ? "." : dir) + "/" + name).c_str(), X_OK) == 0) return true;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return false;
+}
+
 
 std::string metric_axis(const std::string& m) {
   if (m == "top1") return "top-1 accuracy (%)";
@@ -79,6 +99,11 @@ Status draw_curve(const UseCaseSummary& uc, const std::string& dir, const std::s
   }
   if (lines.empty() && !uc.original_metric) {
     *note = uc.usecase + ": nothing to plot";
+    return Status();
+  }
+  if (!on_path("gnuplot")) {
+    *note = uc.usecase + ": curves not drawn: gnuplot is not installed (Debian: apt-get install gnuplot-nox); "
+                         "the data and script are in " + gp;
     return Status();
   }
   const CommandResult r = run_command("gnuplot " + shell_quote(gp), 120);

@@ -17,6 +17,7 @@
 #include "common/subprocess.h"
 #include "nnr/io.h"
 #include "pipeline/results_log.h"
+#include "pipeline/run_experiment.h"
 
 namespace nnr {
 namespace {
@@ -243,6 +244,63 @@ TEST_F(PipelineTest, FailingCodecIsRecordedAgainstItsPoint) {
   std::ifstream md(out + "/report.md");
   const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("failed: external decoder: exit code 3"), std::string::npos);
+}
+
+// Merging what is not a whole run is refused; --allow-incomplete merges it
+// and marks the run incomplete.
+TEST_F(PipelineTest, MergeOfSomeShardsIsRefused) {
+  const std::string cfg = write_config("partial", 0);
+  const std::string s0 = (dir_ / "s0").string(), merged = (dir_ / "merged").string();
+  ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --shard 0/2 --output " + shell_quote(s0)).ok());
+  CommandResult m = nnr("merge " + shell_quote(merged) + " " + shell_quote(s0));
+  EXPECT_EQ(m.exit_code, 2) << m.output_tail;
+  EXPECT_NE(m.output_tail.find("missing shard 1/2"), std::string::npos) << m.output_tail;
+  EXPECT_FALSE(fs::exists(merged + "/results.json"));
+  m = nnr("merge " + shell_quote(merged) + " " + shell_quote(s0) + " --allow-incomplete");
+  EXPECT_EQ(m.exit_code, 0) << m.output_tail;
+  std::ifstream f(merged + "/run.json");
+  const json run = json::parse(f);
+  ASSERT_TRUE(run.contains("incomplete")) << run.dump();
+}
+
+// --update still fails the command when the run regressed.
+TEST_F(PipelineTest, CompareUpdateStillFailsOnARegression) {
+  const std::string cfg = write_config("upd", 0);
+  const std::string out = (dir_ / "run").string(), base = (dir_ / "base.json").string();
+  ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out)).ok());
+  ASSERT_EQ(nnr("compare " + shell_quote(base) + " " + shell_quote(out) + " --update").exit_code, 0);
+  json doc = json::parse(std::ifstream(base));
+  for (json& r : doc["records"])
+    if (r.value("codec_type", "") == "nnr") r["stream_bytes"] = 1;  // the run "grew"
+  std::ofstream(base) << doc.dump();
+  const CommandResult c = nnr("compare " + shell_quote(base) + " " + shell_quote(out) + " --update");
+  EXPECT_EQ(c.exit_code, 1) << c.output_tail;
+  EXPECT_NE(c.output_tail.find("FAIL"), std::string::npos);
+  EXPECT_NE(c.output_tail.find("baseline updated"), std::string::npos);
+}
+
+// A decode that is not the encoder's reconstruction is a failed point.
+TEST(PointRecord, UnverifiedDecodeIsAnError) {
+  json r = {{"status", "ok"}, {"verified", false}, {"verify_detail", "tensor 'w': element 3 differs"}, {"metrics", {{"top1", 90.0}}}};
+  apply_verification(r);
+  EXPECT_EQ(r["status"], "error");
+  EXPECT_NE(r["error"].get<std::string>().find("element 3 differs"), std::string::npos);
+  EXPECT_EQ(r["metrics"]["top1"], 90.0);
+  for (json ok : {json{{"status", "ok"}, {"verified", true}}, json{{"status", "ok"}, {"verified", nullptr}}}) {
+    apply_verification(ok);
+    EXPECT_EQ(ok["status"], "ok");
+  }
+}
+
+// Without gnuplot the report says what to install, not "exit code 127".
+TEST_F(PipelineTest, ReportWithoutGnuplotSaysSo) {
+  const std::string cfg = write_config("nognuplot", 0);
+  const std::string out = (dir_ / "run").string();
+  ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out)).ok());
+  const CommandResult r = run_command("PATH=/nonexistent " + shell_quote(cli()) + " report " + shell_quote(out), 120);
+  EXPECT_TRUE(r.ok()) << r.output_tail;
+  EXPECT_NE(r.output_tail.find("gnuplot is not installed"), std::string::npos) << r.output_tail;
+  EXPECT_EQ(r.output_tail.find("127"), std::string::npos) << r.output_tail;
 }
 
 }  // namespace

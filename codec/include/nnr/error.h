@@ -18,6 +18,7 @@ enum class ErrorCode {
   kInvalidArgument,  // a caller error
   kIo,               // a file could not be read or written
   kInternal,
+  kInvalidData,      // an input file (a model, an array) does not follow its format
 };
 
 const char* error_code_name(ErrorCode code);

@@ -43,7 +43,10 @@ Status write_npz(const std::string& path, const std::vector<Tensor>& tensors);
 
 // Reads a whole file. Errors name the file.
 Status read_file(const std::string& path, std::vector<uint8_t>* out);
-// Writes a whole file atomically (temporary file, then rename).
+// Writes a whole file: a regular file (or a new one) atomically, by a
+// temporary file beside it (a name of its own) renamed over it, which keeps
+// the replaced file's permissions; through a symbolic link, and into a FIFO
+// or a device, in place (as cp does).
 Status write_file_atomic(const std::string& path, const uint8_t* data, size_t size);
 // The same from several pieces, written in order without joining them.
 struct ByteSpan {

@@ -8,6 +8,7 @@
 
 #include "common/thread_pool.h"
 #include "enc/blocks.h"
+#include "enc/input_checks.h"
 #include "nnr/anchor.h"
 #include "quant/step_size.h"
 #include "quant/urq.h"
@@ -81,6 +82,42 @@ int qp_of(const Tensor& t, const EncoderSettings& s) {
 
 }  // namespace
 
+// Decompresses one bzip2 stream of `size` bytes that must give exactly
+// `want` bytes into *out, which grows as the output arrives. Returns 0, or
+// BZ_OUTBUFF_FULL when the stream holds more or fewer bytes, or bzip2's
+// error.
+static int inflate_chunk(const uint8_t* in, uint64_t size, uint64_t want, std::vector<uint8_t>* out) {
+  bz_stream z{};
+  if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK) return BZ_MEM_ERROR;
+  uint64_t fed = 0, got = 0;
+  int rc = BZ_OK;
+  while (rc == BZ_OK) {
+    if (z.avail_in == 0 && fed < size) {
+      const uint64_t n = std::min<uint64_t>(size - fed, uint64_t{1} << 30);
+      z.next_in = const_cast<char*>(reinterpret_cast<const char*>(in + fed));
+      z.avail_in = static_cast<unsigned int>(n);
+      fed += n;
+    }
+    if (got == out->size()) {
+      if (got > want) break;  // one byte past the chunk: it holds more
+      const uint64_t grow = std::max<uint64_t>(got, uint64_t{1} << 20);
+      out->resize(static_cast<size_t>(std::min<uint64_t>(got + grow, want + 1)));
+    }
+    const uint64_t room = std::min<uint64_t>(out->size() - got, uint64_t{1} << 30);
+    z.next_out = reinterpret_cast<char*>(out->data() + got);
+    z.avail_out = static_cast<unsigned int>(room);
+    const unsigned int in_before = z.avail_in;
+    rc = BZ2_bzDecompress(&z);
+    got += room - z.avail_out;
+    if (rc == BZ_OK && fed == size && z.avail_in == in_before && room == z.avail_out)
+      rc = BZ_UNEXPECTED_EOF;  // every byte given, no end of stream, and no progress
+  }
+  BZ2_bzDecompressEnd(&z);
+  out->resize(static_cast<size_t>(std::min(got, static_cast<uint64_t>(out->size()))));
+  if (rc != BZ_STREAM_END && rc != BZ_OK) return rc;
+  return rc == BZ_STREAM_END && got == want && z.avail_in == 0 && fed == size ? 0 : BZ_OUTBUFF_FULL;
+}
+
 bool is_anchor_stream(const uint8_t* data, size_t size) {
   return size >= 4 && std::memcmp(data, kMagic, 4) == 0;
 }
@@ -95,6 +132,12 @@ Status anchor_encode(const std::vector<Tensor>& tensors, const EncoderSettings& 
   *out = EncodeResult{};
   if (s.qp_density < 0 || s.qp_density > 7)
     return Status(ErrorCode::kInvalidArgument, kNoOffset, "qp_density must be in 0..7");
+  try {
+    check_finite(tensors);
+    check_named_tensors(tensors, s);
+  } catch (const Error& e) {
+    return Status::from(e);
+  }
   std::vector<uint8_t> head(kMagic, kMagic + 4);
   put(head, kVersion, 1);
   put(head, static_cast<uint64_t>(s.qp_density), 1);
@@ -253,22 +296,16 @@ Status anchor_decode(const uint8_t* data, size_t size, const DecodeOptions& opti
         throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(at + 8),
                     "chunk sizes do not add up to the " + std::to_string(r.left()) + " bytes that follow");
     }
-    std::vector<uint8_t> values(static_cast<size_t>(total * 4));
     std::vector<size_t> starts(sizes.size());
     for (size_t i = 0, at = r.pos(); i < sizes.size(); at += static_cast<size_t>(sizes[i]), ++i) starts[i] = at;
+    // Each chunk into a buffer of its own that grows with what bzip2 gives:
+    // the directory can claim any size, and nothing is allocated for it
+    // before the streams deliver the bytes.
+    std::vector<std::vector<uint8_t>> chunk(sizes.size());
     std::vector<int> bad(sizes.size(), 0);
     auto decompress = [&](size_t i) {
       const uint64_t begin = i * chunk_bytes, want = std::min<uint64_t>(chunk_bytes, total * 4 - begin);
-      if (sizes[i] > 0xffffffffu) {
-        bad[i] = BZ_DATA_ERROR;
-        return;
-      }
-      // Room for exactly the chunk: a stream that holds more overflows it.
-      unsigned int got = static_cast<unsigned int>(want);
-      const int rc = BZ2_bzBuffToBuffDecompress(reinterpret_cast<char*>(values.data() + begin), &got,
-                                                const_cast<char*>(reinterpret_cast<const char*>(data + starts[i])),
-                                                static_cast<unsigned int>(sizes[i]), 0, 0);
-      bad[i] = rc == BZ_OUTBUFF_FULL || (rc == BZ_OK && got != want) ? BZ_OUTBUFF_FULL : rc != BZ_OK ? rc : 0;
+      bad[i] = inflate_chunk(data + starts[i], sizes[i], want, &chunk[i]);
     };
     run_parallel(sizes.size(), options.threads, decompress);
     for (size_t i = 0; i < sizes.size(); ++i)
@@ -276,17 +313,25 @@ Status anchor_decode(const uint8_t* data, size_t size, const DecodeOptions& opti
         throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(starts[i]),
                     bad[i] == BZ_OUTBUFF_FULL ? "bzip2 chunk " + std::to_string(i) + " does not hold exactly its values"
                                               : "bzip2 chunk " + std::to_string(i) + " is corrupt");
-    size_t off = 0;
+    // The values, chunk after chunk.
+    size_t ci = 0, co = 0;
+    auto next_value = [&]() -> uint32_t {
+      uint32_t v = 0;
+      for (int b = 0; b < 4; ++b) {
+        while (co == chunk[ci].size()) {
+          std::vector<uint8_t>().swap(chunk[ci]);
+          ++ci;
+          co = 0;
+        }
+        v |= uint32_t{chunk[ci][co++]} << (8 * b);
+      }
+      return v;
+    };
     for (size_t i = 0; i < out->tensors.size(); ++i) {
       DecodedTensor& t = out->tensors[i];
       const size_t n = static_cast<size_t>(t.numel());
       ValueVector<int32_t> l(n);
-      for (size_t k = 0; k < n; ++k) {
-        uint32_t v = 0;
-        for (int b = 0; b < 4; ++b) v |= uint32_t{values[off + 4 * k + b]} << (8 * b);
-        l[k] = static_cast<int32_t>(v);
-      }
-      off += 4 * n;
+      for (size_t k = 0; k < n; ++k) l[k] = static_cast<int32_t>(next_value());
       if (t.dtype == DType::kInt32) {
         t.i32 = std::move(l);
       } else {

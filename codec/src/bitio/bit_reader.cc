@@ -1,6 +1,9 @@
 #include "bitio/bit_reader.h"
 
+#include <cstdio>
 #include <cstring>
+
+#include "bitio/utf8.h"
 
 namespace nnr {
 
@@ -96,6 +99,15 @@ std::string BitReader::st(const char* name) {
   const void* nul = std::memchr(data_ + begin, 0, size_ - begin);
   if (!nul) fail(ErrorCode::kTruncated, std::string("unterminated string ") + (name ? name : ""));
   const size_t len = static_cast<const uint8_t*>(nul) - (data_ + begin);
+  // st(v) is UTF-8; a name that is not cannot become a file name or JSON.
+  const size_t bad = utf8_invalid_at(data_ + begin, len);
+  if (bad != len) {
+    pos_ += uint64_t{bad} * 8;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", data_[begin + bad]);
+    fail(ErrorCode::kInvalidBitstream,
+         std::string(name ? name : "string") + " is not UTF-8 (byte " + hex + " at position " + std::to_string(bad) + ")");
+  }
   std::string s(reinterpret_cast<const char*>(data_ + begin), len);
   pos_ += (uint64_t(len) + 1) * 8;
   if (trace_ && name) {

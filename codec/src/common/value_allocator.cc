@@ -8,6 +8,16 @@
 #include <sys/mman.h>
 #endif
 
+// Large buffers as mappings of their own, except in the sanitizer build
+// (NNR_VALUE_STORAGE_PLAIN), where every buffer comes from operator new so
+// that AddressSanitizer sees its bounds and the allocation watches of the
+// tests see its size.
+#if defined(__linux__) && defined(MADV_HUGEPAGE) && !defined(NNR_VALUE_STORAGE_PLAIN)
+#define NNR_VALUE_MAPPINGS 1
+#else
+#define NNR_VALUE_MAPPINGS 0
+#endif
+
 namespace nnr {
 
 namespace {
@@ -20,7 +30,7 @@ constexpr std::size_t kMapMax = std::size_t{1} << 48;  // beyond any address spa
 
 std::size_t mapped_size(std::size_t bytes) { return (bytes + kHugePage - 1) & ~(kHugePage - 1); }
 
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
+#if NNR_VALUE_MAPPINGS
 // Freed mappings kept for the next buffer of the same length, as a general
 // allocator keeps freed memory: the second decode of a model in a process
 // then writes into pages that are already there instead of pages the kernel
@@ -101,7 +111,7 @@ MappingCache& cache() {
 }  // namespace
 
 void* value_storage_allocate(std::size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
+#if NNR_VALUE_MAPPINGS
   if (bytes >= kMapMin && bytes <= kMapMax) {
     const std::size_t len = mapped_size(bytes);
     if (void* kept = cache().take(len)) return kept;
@@ -122,7 +132,7 @@ void* value_storage_allocate(std::size_t bytes) {
 
 void value_storage_free(void* p, std::size_t bytes) noexcept {
   if (!p) return;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
+#if NNR_VALUE_MAPPINGS
   if (bytes >= kMapMin && bytes <= kMapMax) {
     cache().keep(p, mapped_size(bytes));
     return;
@@ -132,13 +142,13 @@ void value_storage_free(void* p, std::size_t bytes) noexcept {
 }
 
 void value_storage_release_cached() noexcept {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
+#if NNR_VALUE_MAPPINGS
   cache().release();
 #endif
 }
 
 std::size_t value_storage_cached_bytes() noexcept {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
+#if NNR_VALUE_MAPPINGS
   return cache().bytes();
 #else
   return 0;

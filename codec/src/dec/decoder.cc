@@ -6,6 +6,7 @@
 #include <memory>
 #include <new>
 #include <numeric>
+#include <set>
 #include <thread>
 
 #include "dec/ndu_decoder.h"
@@ -127,6 +128,20 @@ void decode_impl(const uint8_t* data, size_t size, const DecodeOptions& options,
     }
   }
 
+  // A stream cut at a unit boundary parses; its topology still names the
+  // tensors it no longer carries.
+  if (jb.state.have_reflist) {
+    std::set<std::string> carried;
+    for (const NduDecodeInput& in : jb.jobs) carried.insert(in.names.begin(), in.names.end());
+    size_t missing = 0;
+    std::string first;
+    for (const std::string& name : jb.state.reflist)
+      if (!carried.count(name) && missing++ == 0) first = name;
+    if (missing)
+      out->warnings.push_back("the topology (NNR_TPL) names " + std::to_string(missing) +
+                              " tensor(s) that no NNR_NDU carries, e.g. '" + first +
+                              "': the stream may be cut short or be a partial update");
+  }
   const size_t n = jb.jobs.size();
   // Parts of a tensor are joined after every unit is decoded; a stream with
   // parts reaches a sink in one group.

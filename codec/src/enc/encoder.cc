@@ -18,6 +18,7 @@
 #include "common/thread_pool.h"
 #include "enc/block_guess.h"
 #include "enc/blocks.h"
+#include "enc/input_checks.h"
 #include "enc/opt_qp.h"
 #include "hls/enc_units.h"
 #include "quant/dq_trellis.h"
@@ -75,6 +76,7 @@ class StreamEncoder {
                                   : s_.model_kind == ModelKind::kTensorFlow ? NNR_TPL_TEF
                                                                             : NNR_TPL_UNREC;
     append(st, write_nnr_unit(NNR_TPL, write_tpl_body(tpl)));
+    check_inputs(tensors);
     const std::vector<PlannedUnit> plan = plan_units(tensors, s_);
     if (s_.opt_qp) choose_weight_qps(plan);
     std::vector<UnitOutput> units(plan.size());
@@ -144,6 +146,13 @@ class StreamEncoder {
 
   static void append(std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
     a.insert(a.end(), b.begin(), b.end());
+  }
+
+  // What a model can hold that no level represents, and settings that name
+  // tensors the model does not have.
+  void check_inputs(const std::vector<Tensor>& tensors) const {
+    check_finite(tensors);
+    check_named_tensors(tensors, s_);
   }
 
   void validate_settings() const {

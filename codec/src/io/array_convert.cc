@@ -114,7 +114,7 @@ Status convert_array(StoredType type, const uint8_t* data, size_t count, const s
           default: v = static_cast<int64_t>(raw); break;  // unsigned
         }
         if (v < INT32_MIN || v > INT32_MAX)
-          return Status(ErrorCode::kInvalidArgument, kNoOffset,
+          return Status(ErrorCode::kInvalidData, kNoOffset,
                         what + ": " + stored_type_name(type) + " value " + std::to_string(v) +
                             " at element " + std::to_string(i) + " does not fit int32");
         out->i32[i] = static_cast<int32_t>(v);

@@ -22,11 +22,11 @@ Status gather(const PickledTensor& p, const std::vector<uint8_t>& storage, const
               std::vector<uint8_t>* out) {
   const size_t es = stored_type_size(p.type);
   if (p.shape.size() != p.stride.size())
-    return Status(ErrorCode::kInvalidArgument, kNoOffset, what + ": size and stride differ in rank");
+    return Status(ErrorCode::kInvalidData, kNoOffset, what + ": size and stride differ in rank");
   int64_t numel = 1, max_index = p.offset;
   for (size_t d = 0; d < p.shape.size(); ++d) {
     if (p.shape[d] < 0 || p.stride[d] < 0)
-      return Status(ErrorCode::kInvalidArgument, kNoOffset, what + ": negative size or stride");
+      return Status(ErrorCode::kInvalidData, kNoOffset, what + ": negative size or stride");
     if (p.shape[d] == 0) numel = 0;
     else if (numel > (int64_t{1} << 40) / p.shape[d])
       return Status(ErrorCode::kLimitExceeded, kNoOffset, what + ": tensor too large");
@@ -34,7 +34,7 @@ Status gather(const PickledTensor& p, const std::vector<uint8_t>& storage, const
     if (p.shape[d] > 0) max_index += (p.shape[d] - 1) * p.stride[d];
   }
   if (numel > 0 && (p.offset < 0 || uint64_t(max_index + 1) * es > storage.size()))
-    return Status(ErrorCode::kInvalidArgument, kNoOffset,
+    return Status(ErrorCode::kInvalidData, kNoOffset,
                   what + ": the tensor reaches past the end of its storage");
   out->resize(static_cast<size_t>(numel) * es);
   std::vector<int64_t> idx(p.shape.size(), 0);
@@ -72,7 +72,7 @@ Status load_npz(const std::string& path, LoadedModel* out) {
     if (t.shape.empty()) t.shape = {1};  // 0-D arrays are coded as shape [1]
     out->tensors.push_back(std::move(t));
   }
-  if (out->tensors.empty()) return Status(ErrorCode::kInvalidArgument, kNoOffset, path + ": no arrays in the archive");
+  if (out->tensors.empty()) return Status(ErrorCode::kInvalidData, kNoOffset, path + ": no arrays in the archive");
   return Status();
 }
 
@@ -90,7 +90,7 @@ Status load_torch_state_dict(const std::string& path, LoadedModel* out) {
     }
   }
   if (!found)
-    return Status(ErrorCode::kInvalidArgument, kNoOffset,
+    return Status(ErrorCode::kInvalidData, kNoOffset,
                   path + ": not a PyTorch zip file (no data.pkl); legacy torch.save files are not supported");
   std::vector<uint8_t> pkl;
   s = zip.read(prefix + "data.pkl", &pkl, uint64_t{1} << 30);
@@ -110,9 +110,9 @@ Status load_torch_state_dict(const std::string& path, LoadedModel* out) {
       continue;
     }
     if (!p.type_known)
-      return Status(ErrorCode::kInvalidArgument, kNoOffset, what + ": unsupported storage type " + p.type_name);
+      return Status(ErrorCode::kInvalidData, kNoOffset, what + ": unsupported storage type " + p.type_name);
     if (p.type == StoredType::kI64)
-      return Status(ErrorCode::kInvalidArgument, kNoOffset,
+      return Status(ErrorCode::kInvalidData, kNoOffset,
                     what + ": int64 tensors cannot be coded (NNR codes float32 and int32 tensors)");
     if (loaded_key != p.storage_key) {
       s = zip.read(prefix + "data/" + p.storage_key, &storage);
@@ -147,7 +147,7 @@ Status load_model(const std::string& path, LoadedModel* out) {
     Tensor t;
     std::vector<std::string> notes;
     Status n = parse_npy(bytes.data(), bytes.size(), &t, &notes);
-    if (!n.ok()) return Status(ErrorCode::kInvalidArgument, kNoOffset,
+    if (!n.ok()) return Status(ErrorCode::kInvalidData, kNoOffset,
                                path + ": neither a zip archive (.npz, PyTorch) nor an .npy file");
     *out = LoadedModel{};
     t.name = "tensor";

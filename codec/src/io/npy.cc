@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -105,9 +106,28 @@ Status write_file(const std::string& path, const ByteSpan* parts, size_t count) 
 }
 
 Status write_file_atomic(const std::string& path, const ByteSpan* parts, size_t count) {
-  const std::string tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  // As cp and zstd -o do: a symbolic link is written through, a FIFO or a
+  // device is written into; only a regular file (or none) is replaced, by
+  // a rename of a temporary file of our own beside it.
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, kNoOffset, path + ": is a directory");
+    return write_file(path, parts, count);
+  }
+  static std::atomic<uint64_t> serial{0};
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
+    char suffix[48];
+    std::snprintf(suffix, sizeof suffix, ".%d.%llu.tmp", static_cast<int>(getpid()),
+                  static_cast<unsigned long long>(serial.fetch_add(1)));
+    tmp = path + suffix;
+    fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) return Status(ErrorCode::kIo, kNoOffset, tmp + ": " + std::strerror(errno));
+  // The file replaced keeps its permissions.
+  if (lstat(path.c_str(), &st) == 0) (void)fchmod(fd, st.st_mode & 07777);
   bool ok = write_all(fd, parts, count);
   const int e = errno;
   ok = close(fd) == 0 && ok;

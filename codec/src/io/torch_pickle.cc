@@ -19,7 +19,35 @@ struct Obj {
   std::vector<Ref> items;                 // kTuple, kList
   std::vector<std::pair<Ref, Ref>> dict;  // kDict, insertion order
   PickledTensor tensor;                   // kStorage (partial), kTensor
+  int depth = 1;                          // nesting: 1 + the deepest item's (when it was added)
+  ~Obj();
 };
+
+// Without recursion: the items of an object about to be freed are taken
+// out first, so a nesting of any depth (which the memo can build behind the
+// depth check) is freed in a loop.
+Obj::~Obj() {
+  std::vector<Ref> pending;
+  auto take = [&pending](Obj& o) {
+    for (Ref& x : o.items) pending.push_back(std::move(x));
+    o.items.clear();
+    for (auto& [k, v] : o.dict) {
+      pending.push_back(std::move(k));
+      pending.push_back(std::move(v));
+    }
+    o.dict.clear();
+  };
+  take(*this);
+  while (!pending.empty()) {
+    Ref r = std::move(pending.back());
+    pending.pop_back();
+    if (r && r.use_count() == 1) take(*r);
+  }
+}
+
+// A state dict nests a few levels; bounding the depth keeps a crafted file
+// from building a tree whose recursive destruction overflows the stack.
+constexpr int kMaxDepth = 64;
 
 Ref make(Obj::Kind k) {
   auto r = std::make_shared<Obj>();
@@ -103,6 +131,7 @@ class Unpickler {
         case 't': {                                  // TUPLE
           auto r = make(Obj::kTuple);
           r->items = pop_to_mark();
+          deepen(*r, r->items);
           push(r);
           break;
         }
@@ -111,23 +140,27 @@ class Unpickler {
           auto r = make(Obj::kTuple);
           r->items.resize(k);
           for (size_t x = k; x-- > 0;) r->items[x] = pop();
+          deepen(*r, r->items);
           push(r);
           break;
         }
         case 'l': {                                  // LIST
           auto r = make(Obj::kList);
           r->items = pop_to_mark();
+          deepen(*r, r->items);
           push(r);
           break;
         }
         case 'e': {                                  // APPENDS
           std::vector<Ref> v = pop_to_mark();
           Ref lst = top();
+          deepen(*lst, v);
           lst->items.insert(lst->items.end(), v.begin(), v.end());
           break;
         }
         case 'a': {                                  // APPEND
           Ref v = pop();
+          deepen(*top(), {v});
           top()->items.push_back(v);
           break;
         }
@@ -167,7 +200,7 @@ class Unpickler {
 
  private:
   [[noreturn]] void fail(const std::string& m) const {
-    throw Error(ErrorCode::kInvalidArgument, static_cast<int64_t>(op_pos_), what_ + ": " + m);
+    throw Error(ErrorCode::kInvalidData, static_cast<int64_t>(op_pos_), what_ + ": " + m);
   }
   static std::string hex(uint8_t v) {
     const char* h = "0123456789abcdef";
@@ -195,6 +228,17 @@ class Unpickler {
       if (s.size() > 4096) fail("GLOBAL name too long");
     }
   }
+  // A container's depth from the items it takes in; refused beyond
+  // kMaxDepth (an item that is the container itself, through the memo, is
+  // as deep as any limit).
+  void deepen(Obj& parent, const std::vector<Ref>& items) {
+    for (const Ref& x : items) {
+      if (x.get() == &parent) fail("a container that holds itself");
+      if (x->depth + 1 > parent.depth) parent.depth = x->depth + 1;
+    }
+    if (parent.depth > kMaxDepth) fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
+
   void push(Ref r) {
     if (stack_.size() > (1u << 20)) fail("pickle stack too deep");
     stack_.push_back(std::move(r));
@@ -315,12 +359,12 @@ Status unpickle_state_dict(const uint8_t* data, size_t size, const std::string& 
     Unpickler u(data, size, what);
     Ref root = u.run();
     if (root->kind != Obj::kDict)
-      return Status(ErrorCode::kInvalidArgument, kNoOffset, what + ": the pickle is not a dict of tensors");
+      return Status(ErrorCode::kInvalidData, kNoOffset, what + ": the pickle is not a dict of tensors");
     for (const auto& [k, v] : root->dict) {
       if (k->kind != Obj::kStr)
-        return Status(ErrorCode::kInvalidArgument, kNoOffset, what + ": a state-dict key is not a string");
+        return Status(ErrorCode::kInvalidData, kNoOffset, what + ": a state-dict key is not a string");
       if (v->kind != Obj::kTensor)
-        return Status(ErrorCode::kInvalidArgument, kNoOffset,
+        return Status(ErrorCode::kInvalidData, kNoOffset,
                       what + ": entry '" + k->s + "' is not a tensor" +
                           (v->kind == Obj::kOther ? " (" + v->s + ")" : std::string()));
       PickledTensor t = v->tensor;

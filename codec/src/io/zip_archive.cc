@@ -29,7 +29,7 @@ Status ZipArchive::open(const std::string& path) {
 
 Status ZipArchive::read(const std::string& name, std::vector<uint8_t>* out, uint64_t max_bytes) const {
   const zip_int64_t idx = zip_name_locate(zip_, name.c_str(), 0);
-  if (idx < 0) return Status(ErrorCode::kInvalidArgument, kNoOffset, path_ + ": no entry '" + name + "'");
+  if (idx < 0) return Status(ErrorCode::kInvalidData, kNoOffset, path_ + ": no entry '" + name + "'");
   zip_stat_t st;
   zip_stat_init(&st);
   if (zip_stat_index(zip_, static_cast<zip_uint64_t>(idx), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
@@ -39,13 +39,20 @@ Status ZipArchive::read(const std::string& name, std::vector<uint8_t>* out, uint
                   path_ + ": entry '" + name + "' is " + std::to_string(st.size) + " bytes, too large");
   zip_file_t* f = zip_fopen_index(zip_, static_cast<zip_uint64_t>(idx), 0);
   if (!f) return Status(ErrorCode::kIo, kNoOffset, path_ + ": cannot open entry '" + name + "'");
-  out->resize(static_cast<size_t>(st.size));
+  // The buffer grows with the data that actually arrives: the directory can
+  // declare any size, whatever the archive holds.
+  out->clear();
   zip_uint64_t got = 0;
   while (got < st.size) {
-    const zip_int64_t r = zip_fread(f, out->data() + got, st.size - got);
+    if (out->size() == got) {
+      const zip_uint64_t grow = got < (zip_uint64_t{1} << 20) ? (zip_uint64_t{1} << 20) : got;
+      out->resize(static_cast<size_t>(got + (grow < st.size - got ? grow : st.size - got)));
+    }
+    const zip_int64_t r = zip_fread(f, out->data() + got, out->size() - got);
     if (r <= 0) break;
     got += static_cast<zip_uint64_t>(r);
   }
+  out->resize(static_cast<size_t>(got));
   zip_fclose(f);
   if (got != st.size)
     return Status(ErrorCode::kIo, kNoOffset, path_ + ": entry '" + name + "' is truncated or corrupt");

@@ -28,6 +28,9 @@ struct VectorDef {
   EncoderSettings settings;
   // otherwise: the stream builder's units; the spec model gives the expected output.
   std::vector<UnitSpec> units;
+  // Warnings the decoder gives on purpose (substrings), e.g. a topology
+  // element no NDU carries.
+  std::vector<std::string> expected_warnings;
 };
 
 using VectorMaker = std::function<VectorDef()>;
