@@ -2,9 +2,10 @@
 # Builds, then runs every test with CTest: the Release build (whose codec
 # tests run twice, on the x86-64 asm and on the C++ reference chosen at run
 # time), the codec tests of a build without any asm (-DNNR_ASM=OFF), then
-# the torch-free targets again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# every libFuzzer target for a few seconds (NNR_FUZZ_SECONDS, default 10),
+# and the torch-free targets again under AddressSanitizer + UndefinedBehaviorSanitizer.
 #   scripts/test.sh            all
-#   NNR_SKIP_SANITIZE=1 scripts/test.sh   without the sanitizer build
+#   NNR_SKIP_SANITIZE=1 / NNR_SKIP_FUZZ=1 scripts/test.sh   without those stages
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${NNR_JOBS:-$(nproc)}
@@ -21,6 +22,11 @@ cmake -S "$root" -B "$portable" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DNNR_ASM=OFF -DNNR_BUILD_BENCH=OFF -DNNR_WITH_TORCH=OFF
 cmake --build "$portable" -j "$jobs" --target nnr_codec_tests
 ctest --test-dir "$portable/codec" --output-on-failure -j "$jobs" -E '\.portable$'
+
+if [[ -z "${NNR_SKIP_FUZZ:-}" ]]; then
+  echo "== fuzz targets (a short run each: scripts/fuzz.sh)"
+  "$root/scripts/fuzz.sh" "${NNR_FUZZ_SECONDS:-10}"
+fi
 
 if [[ -z "${NNR_SKIP_SANITIZE:-}" ]]; then
   echo "== tests (ASan + UBSan)"

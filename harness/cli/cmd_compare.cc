@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "config/json_text.h"
 #include "nnr/io.h"
 #include "pipeline/results_log.h"
 #include "report/compare_benchmarks.h"
@@ -14,15 +15,8 @@ namespace nnr::cli {
 namespace {
 
 Status read_json_file(const std::string& path, nlohmann::json* doc) {
-  std::vector<uint8_t> data;
-  Status st = read_file(path, &data);
-  if (!st.ok()) return st;
-  try {
-    *doc = nlohmann::json::parse(data.begin(), data.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte) - 1, path + ": not valid JSON");
-  }
-  return Status();
+  const Status st = read_json_text(path, doc);
+  return st.ok() || st.code() == ErrorCode::kIo ? st : Status(st.code(), st.byte_offset(), path + ": " + st.message());
 }
 
 void print(const Comparison& c, const char* what) {

@@ -38,6 +38,8 @@ Runner add_merge(CLI::App& app) {
         m = nlohmann::json::parse(f);
       } catch (const nlohmann::json::parse_error& e) {
         return report_error(mp, Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte) - 1, e.what()));
+      } catch (const nlohmann::json::exception& e) {
+        return report_error(mp, Status(ErrorCode::kInvalidArgument, kNoOffset, e.what()));
       }
       if (meta.is_null()) meta = m;
       else if (m.value("config_hash", "") != meta.value("config_hash", ""))

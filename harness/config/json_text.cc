@@ -74,6 +74,9 @@ Status parse_json_text(const std::string& text, json* out) {
   } catch (const json::parse_error& e) {
     return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte) - 1,
                   std::string("not valid JSON: ") + e.what());
+  } catch (const json::exception& e) {
+    // A number beyond any double (out_of_range 406) and the like.
+    return Status(ErrorCode::kInvalidArgument, kNoOffset, std::string("not valid JSON: ") + e.what());
   }
   return Status();
 }

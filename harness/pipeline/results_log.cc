@@ -100,6 +100,8 @@ Status read_results(const std::string& path, json* doc) {
   } catch (const json::parse_error& e) {
     return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte) - 1,
                   file + ": not valid JSON: " + e.what());
+  } catch (const json::exception& e) {
+    return Status(ErrorCode::kInvalidArgument, kNoOffset, file + ": not valid JSON: " + e.what());
   }
   if (!doc->is_object() || !doc->contains("records") || !(*doc)["records"].is_array())
     return Status(ErrorCode::kInvalidArgument, kNoOffset, file + ": /records: expected an array of result records");

@@ -228,6 +228,8 @@ Status finalize_results(const std::string& out_dir) {
       run = json::parse(f);
     } catch (const json::parse_error& e) {
       return Status(ErrorCode::kInvalidArgument, static_cast<int64_t>(e.byte) - 1, meta + ": " + e.what());
+    } catch (const json::exception& e) {
+      return Status(ErrorCode::kInvalidArgument, kNoOffset, meta + ": " + e.what());
     }
   }
   ResultsLog log(out_dir + "/results.jsonl");

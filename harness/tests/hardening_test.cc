@@ -188,9 +188,21 @@ TEST_F(Hardening, NumbersAndDuplicateKeysAreRefused) {
   }
   const std::string settings = path("settings.json");
   std::ofstream(settings) << "{\"qp\": -38, \"use_dq\": true, \"qp\": -20}";
-  const Result r = run("encode " + m + " -o " + path("s.nnc") + " --settings " + settings);
+  Result r = run("encode " + m + " -o " + path("s.nnc") + " --settings " + settings);
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("/qp: key given twice"), std::string::npos) << r.out;
+  // fuzz_json's first finding: a number past any double ended the process
+  // with an exception the parser threw outside its parse errors.
+  for (const char* text : {"{\"qp\": 504e1040592727}", "[1e99999]"}) {
+    std::ofstream(settings) << text;
+    r = run("encode " + m + " -o " + path("s.nnc") + " --settings " + settings);
+    EXPECT_EQ(r.code, 2) << text << ": " << r.out;
+    EXPECT_NE(r.out.find("number overflow"), std::string::npos) << r.out;
+    const std::string cfg = path("run.json");
+    std::ofstream(cfg) << text;
+    r = run("run " + cfg);
+    EXPECT_EQ(r.code, 2) << text << ": " << r.out;
+  }
 }
 
 // Bit flips in the header bytes of a real stream (where the names are)

@@ -36,8 +36,10 @@ Status load_npz(const std::string& path, LoadedModel* out);
 // A PyTorch state dict written by torch.save (zip archive with data.pkl),
 // read without libtorch. Keys containing ".num_batches_tracked" are skipped.
 Status load_torch_state_dict(const std::string& path, LoadedModel* out);
-// Either of the above, by content.
+// Either of the above (or a single .npy), by content.
 Status load_model(const std::string& path, LoadedModel* out);
+// The same for a file's bytes in memory; `name` is what errors call it.
+Status load_model_memory(const uint8_t* data, size_t size, const std::string& name, LoadedModel* out);
 // Writes tensors as an .npz (stored) archive.
 Status write_npz(const std::string& path, const std::vector<Tensor>& tensors);
 

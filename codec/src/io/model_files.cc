@@ -1,5 +1,8 @@
 // Model files: .npz archives and PyTorch state dicts (torch.save zip).
+#include <unistd.h>
 #include <zip.h>
+
+#include <atomic>
 
 #include <cstring>
 #include <string>
@@ -50,12 +53,10 @@ Status gather(const PickledTensor& p, const std::vector<uint8_t>& storage, const
   return Status();
 }
 
-}  // namespace
 
-Status load_npz(const std::string& path, LoadedModel* out) {
-  ZipArchive zip;
-  Status s = zip.open(path);
-  if (!s.ok()) return s;
+// The arrays of an open .npz archive.
+Status npz_from_zip(const ZipArchive& zip, const std::string& path, LoadedModel* out) {
+  Status s;
   *out = LoadedModel{};
   for (const std::string& name : zip.names()) {
     if (!ends_with(name, ".npy")) continue;
@@ -76,10 +77,9 @@ Status load_npz(const std::string& path, LoadedModel* out) {
   return Status();
 }
 
-Status load_torch_state_dict(const std::string& path, LoadedModel* out) {
-  ZipArchive zip;
-  Status s = zip.open(path);
-  if (!s.ok()) return s;
+// The tensors of an open PyTorch zip file.
+Status torch_from_zip(const ZipArchive& zip, const std::string& path, LoadedModel* out) {
+  Status s;
   std::string prefix;
   bool found = false;
   for (const std::string& n : zip.names()) {
@@ -137,18 +137,32 @@ Status load_torch_state_dict(const std::string& path, LoadedModel* out) {
   return Status();
 }
 
-Status load_model(const std::string& path, LoadedModel* out) {
+}  // namespace
+
+Status load_npz(const std::string& path, LoadedModel* out) {
   ZipArchive zip;
-  Status s = zip.open(path);
-  if (!s.ok()) {
-    // A single .npy file?
-    std::vector<uint8_t> bytes;
-    if (!read_file(path, &bytes).ok()) return s;
+  const Status s = zip.open(path);
+  return s.ok() ? npz_from_zip(zip, path, out) : s;
+}
+
+Status load_torch_state_dict(const std::string& path, LoadedModel* out) {
+  ZipArchive zip;
+  const Status s = zip.open(path);
+  return s.ok() ? torch_from_zip(zip, path, out) : s;
+}
+
+namespace {
+
+// A zip archive (npz or PyTorch) by its entries, else a single .npy.
+Status model_from(ZipArchive& zip, const Status& opened, const uint8_t* npy, size_t npy_size, const std::string& name,
+                  LoadedModel* out) {
+  if (!opened.ok()) {
+    if (!npy) return opened;
     Tensor t;
     std::vector<std::string> notes;
-    Status n = parse_npy(bytes.data(), bytes.size(), &t, &notes);
-    if (!n.ok()) return Status(ErrorCode::kInvalidData, kNoOffset,
-                               path + ": neither a zip archive (.npz, PyTorch) nor an .npy file");
+    const Status n = parse_npy(npy, npy_size, &t, &notes);
+    if (!n.ok())
+      return Status(ErrorCode::kInvalidData, kNoOffset, name + ": neither a zip archive (.npz, PyTorch) nor an .npy file");
     *out = LoadedModel{};
     t.name = "tensor";
     if (t.shape.empty()) t.shape = {1};
@@ -157,15 +171,32 @@ Status load_model(const std::string& path, LoadedModel* out) {
     return Status();
   }
   for (const std::string& n : zip.names())
-    if (ends_with(n, "data.pkl")) return load_torch_state_dict(path, out);
-  return load_npz(path, out);
+    if (ends_with(n, "data.pkl")) return torch_from_zip(zip, name, out);
+  return npz_from_zip(zip, name, out);
+}
+
+}  // namespace
+
+Status load_model(const std::string& path, LoadedModel* out) {
+  ZipArchive zip;
+  const Status s = zip.open(path);
+  std::vector<uint8_t> bytes;
+  if (!s.ok() && !read_file(path, &bytes).ok()) return s;
+  return model_from(zip, s, bytes.data(), bytes.size(), path, out);
+}
+
+Status load_model_memory(const uint8_t* data, size_t size, const std::string& name, LoadedModel* out) {
+  ZipArchive zip;
+  const Status s = zip.open_memory(data, size, name);
+  return model_from(zip, s, data, size, name, out);
 }
 
 Status write_npz(const std::string& path, const std::vector<Tensor>& tensors) {
-  const std::string tmp = path + ".tmp";
-  std::remove(tmp.c_str());
+  // A temporary archive of our own beside the file (not someone's PATH.tmp).
+  static std::atomic<uint64_t> serial{0};
+  const std::string tmp = path + "." + std::to_string(getpid()) + "." + std::to_string(serial.fetch_add(1)) + ".tmp";
   int err = 0;
-  zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_EXCL, &err);
   if (!z) return Status(ErrorCode::kIo, kNoOffset, path + ": cannot create archive");
   std::vector<std::vector<uint8_t>> keep;  // libzip reads the buffers at close
   keep.reserve(tensors.size());
@@ -184,7 +215,10 @@ Status write_npz(const std::string& path, const std::vector<Tensor>& tensors) {
     zip_discard(z);
     return Status(ErrorCode::kIo, kNoOffset, path + ": cannot write archive");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status(ErrorCode::kIo, kNoOffset, path + ": cannot rename");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status(ErrorCode::kIo, kNoOffset, path + ": cannot rename");
+  }
   return Status();
 }
 

@@ -27,6 +27,27 @@ Status ZipArchive::open(const std::string& path) {
   return Status();
 }
 
+Status ZipArchive::open_memory(const uint8_t* data, size_t size, const std::string& name) {
+  path_ = name;
+  zip_error_t e;
+  zip_error_init(&e);
+  zip_source_t* src = zip_source_buffer_create(data, size, 0, &e);
+  if (src) zip_ = zip_open_from_source(src, ZIP_RDONLY, &e);
+  if (!zip_) {
+    if (src) zip_source_free(src);
+    Status s(ErrorCode::kInvalidData, kNoOffset, name + ": not a readable zip archive (" + zip_error_strerror(&e) + ")");
+    zip_error_fini(&e);
+    return s;
+  }
+  zip_error_fini(&e);
+  const zip_int64_t n = zip_get_num_entries(zip_, 0);
+  for (zip_int64_t i = 0; i < n; ++i) {
+    const char* entry = zip_get_name(zip_, static_cast<zip_uint64_t>(i), 0);
+    names_.push_back(entry ? entry : "");
+  }
+  return Status();
+}
+
 Status ZipArchive::read(const std::string& name, std::vector<uint8_t>* out, uint64_t max_bytes) const {
   const zip_int64_t idx = zip_name_locate(zip_, name.c_str(), 0);
   if (idx < 0) return Status(ErrorCode::kInvalidData, kNoOffset, path_ + ": no entry '" + name + "'");

@@ -21,6 +21,9 @@ class ZipArchive {
   ZipArchive& operator=(const ZipArchive&) = delete;
 
   Status open(const std::string& path);
+  // The same for an archive in memory (which must outlive the object);
+  // `name` is what errors call it.
+  Status open_memory(const uint8_t* data, size_t size, const std::string& name);
   const std::vector<std::string>& names() const { return names_; }
   // Reads entry `name` (at most max_bytes). Errors name the archive and entry.
   Status read(const std::string& name, std::vector<uint8_t>* out,
