@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -230,6 +231,20 @@ TEST_F(Hardening, FlippedHeaderBitsNeverAnInternalError) {
     ++checked;
   }
   EXPECT_GT(checked, 100);
+  // And anywhere in a real trained model's stream.
+  const std::string real = NNR_SHARED_DIR "/conformance/nncodec-real/r01_resnet56_dq_qp-38/stream.nnc";
+  if (!fs::exists(real)) return;
+  ASSERT_TRUE(read_file(real, &s).ok());
+  std::mt19937_64 rng(60);
+  for (int i = 0; i < 60; ++i) {
+    std::vector<uint8_t> f = s;
+    const size_t bit = rng() % (8 * f.size());
+    f[bit / 8] ^= static_cast<uint8_t>(0x80 >> (bit % 8));
+    ASSERT_TRUE(write_file_atomic(flipped, f.data(), f.size()).ok());
+    fs::remove_all(path("o"));
+    const Result r = run("decode " + flipped + " -o " + path("o") + " -q");
+    EXPECT_TRUE(r.code == 0 || r.code == 1) << "bit " << bit << ": exit " << r.code << ": " << r.out;
+  }
 }
 
 // A stream cut after a whole unit decodes, and says its topology names

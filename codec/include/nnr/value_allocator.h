@@ -21,6 +21,10 @@ void value_storage_free(void* p, std::size_t bytes) noexcept;
 // system now. value_storage_cached_bytes() says how much is kept.
 void value_storage_release_cached() noexcept;
 std::size_t value_storage_cached_bytes() noexcept;
+// The largest buffer asked for since the last call, mapped or not: what a
+// test that bounds a decoder's allocations must see (large buffers are
+// mappings, which a replaced operator new does not see).
+std::size_t value_storage_take_largest_request() noexcept;
 
 // The value of an element that is left uninitialised: a container grown
 // from a range of these gets storage only (see ValueAllocator::construct).

@@ -1,5 +1,6 @@
 #include "nnr/value_allocator.h"
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <vector>
@@ -110,7 +111,16 @@ MappingCache& cache() {
 
 }  // namespace
 
+namespace {
+std::atomic<std::size_t> g_largest_request{0};
+}  // namespace
+
+std::size_t value_storage_take_largest_request() noexcept { return g_largest_request.exchange(0); }
+
 void* value_storage_allocate(std::size_t bytes) {
+  for (std::size_t cur = g_largest_request.load(std::memory_order_relaxed);
+       bytes > cur && !g_largest_request.compare_exchange_weak(cur, bytes, std::memory_order_relaxed);) {
+  }
 #if NNR_VALUE_MAPPINGS
   if (bytes >= kMapMin && bytes <= kMapMax) {
     const std::size_t len = mapped_size(bytes);
