@@ -303,5 +303,52 @@ TEST_F(PipelineTest, ReportWithoutGnuplotSaysSo) {
   EXPECT_EQ(r.output_tail.find("127"), std::string::npos) << r.output_tail;
 }
 
+// SIGTERM to `nnr run` while an external codec runs: the codec's process
+// group is ended, its work folder removed, the finished points kept (and the
+// interrupted one not recorded as a failure), and the run exits 143.
+TEST_F(PipelineTest, TerminatedRunEndsItsCodecAndKeepsItsPoints) {
+  const std::string pidlog = (dir_ / "codec.pids").string();
+  const std::string cfg = write_config("terminated", 3);
+  // The external codec's encode also records its shell's pid.
+  json doc = json::parse(std::ifstream(cfg));
+  for (json& c : doc["codecs"])
+    if (c.value("type", "") == "external") c["encode"] = "echo $$ >> " + shell_quote(pidlog) + "; " + c["encode"].get<std::string>();
+  std::ofstream(cfg) << doc.dump();
+  const std::string out = (dir_ / "run").string();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execl(NNR_CLI, "nnr", "run", cfg.c_str(), "--output", out.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!(fs::exists(pidlog) && fs::file_size(pidlog) > 0) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::ifstream pf(pidlog);
+  pid_t codec = 0;
+  pf >> codec;
+  ASSERT_GT(codec, 0);
+  ASSERT_EQ(kill(codec, 0), 0) << "the codec is running";
+  kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+  EXPECT_NE(kill(codec, 0), 0) << "the codec's shell is still running";
+  std::vector<json> recs;
+  ASSERT_TRUE(ResultsLog(out + "/results.jsonl").load(&recs).ok());
+  for (const json& r : recs) EXPECT_EQ(r.value("status", ""), "ok") << r.dump();
+  bool work_left = false;
+  if (fs::exists(out + "/work"))
+    for (const auto& e : fs::directory_iterator(out + "/work")) work_left = work_left || fs::exists(e.path());
+  EXPECT_FALSE(work_left) << "a work folder was left";
+  const CommandResult r = nnr("run " + shell_quote(cfg) + " --resume --output " + shell_quote(out));
+  EXPECT_TRUE(r.ok()) << r.output_tail;
+  EXPECT_EQ(records_by_key(out).size(), 9u);
+}
+
 }  // namespace
 }  // namespace nnr
