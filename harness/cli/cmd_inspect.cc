@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "common/inspect_json.h"
+#include "common/tensor_output.h"
 #include "common/sha256.h"
 #include "nnr/decoder.h"
 #include "nnr/io.h"
@@ -10,12 +11,15 @@ namespace nnr::cli {
 
 Runner add_inspect(CLI::App& app) {
   struct Opts {
-    std::string stream;
+    std::string stream, levels;
     bool headers_only = false;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("STREAM", o->stream, "NNR bitstream")->required();
   app.add_flag("--headers-only", o->headers_only, "do not decode the arithmetic payloads");
+  app.add_option("--levels", o->levels,
+                 "also write each coded tensor's integer levels (int32 .npy, after the DQ state mapping; codebook "
+                 "tensors: index - CbZeroOffset) into this folder, named as by nnr decode");
   return [o]() {
     std::vector<uint8_t> bytes;
     Status s = read_file(o->stream, &bytes);
@@ -40,12 +44,18 @@ Runner add_inspect(CLI::App& app) {
       s = decode(bytes.data(), bytes.size(), opt, &model);
       j["tensors"] = tensors_to_json(model.tensors);
       j["warnings"] = model.warnings;
+      if (s.ok() && !o->levels.empty()) {
+        const Status w = write_levels_folder(o->levels, model.tensors);
+        if (!w.ok()) rc = report_error("", w);
+      }
       if (!s.ok()) {
         j["error"] = {{"byte", s.byte_offset()}, {"message", s.describe()}};
         rc = report_error(o->stream, s);
       }
     }
-    std::printf("%s\n", j.dump(1).c_str());
+    // Names that are not UTF-8 are refused by the parser; the replacement is
+    // for what a decoder's message may quote.
+    std::printf("%s\n", j.dump(1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
     return rc;
   };
 }

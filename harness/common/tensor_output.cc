@@ -136,6 +136,23 @@ Status TensorFolderWriter::finish() {
   return write_file_atomic(dir_ + "/index.json", reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }
 
+Status write_levels_folder(const std::string& dir, const std::vector<DecodedTensor>& tensors) {
+  TensorFolderWriter w(dir);
+  Status s = w.begin(1);
+  size_t pos = 0;
+  for (const DecodedTensor& t : tensors) {
+    if (!s.ok()) break;
+    if (t.levels.empty() && t.numel() > 0) continue;
+    DecodedTensor l;
+    l.name = t.name;
+    l.shape = t.shape;
+    l.dtype = DType::kInt32;
+    l.i32 = t.levels;
+    s = w.write(0, pos++, l);
+  }
+  return s.ok() ? w.finish() : s;
+}
+
 Status write_tensor_folder(const std::string& dir, const std::vector<DecodedTensor>& tensors, int threads) {
   TensorFolderWriter w(dir);
   Status s = w.begin(tensors.size());

@@ -51,6 +51,12 @@ class TensorFolderWriter : public TensorSink {
   uint64_t parameters_ = 0;
 };
 
+// A folder of each tensor's integer levels (DecodedTensor::levels, decoded
+// with keep_levels) as int32 .npy files with index.json, for finding where a
+// decoder under test goes wrong; tensors without levels (raw floats) are left
+// out.
+Status write_levels_folder(const std::string& dir, const std::vector<DecodedTensor>& tensors);
+
 // The same folder for tensors already in memory, hashed and written by
 // `threads` threads (0: one per core); the output is the same for any count.
 Status write_tensor_folder(const std::string& dir, const std::vector<DecodedTensor>& tensors, int threads = 1);

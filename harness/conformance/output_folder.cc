@@ -78,10 +78,32 @@ std::string first_difference(const ExpectedTensor& e, const std::vector<uint8_t>
     want = std::move(a.data);
   }
   if (want.size() != got.size() || want.size() % 4) return "";
+  // A value as a number and its bits.
+  auto value = [&e](const uint8_t* p) {
+    uint32_t bits;
+    std::memcpy(&bits, p, 4);
+    char b[48];
+    if (e.dtype == "int32") {
+      std::snprintf(b, sizeof b, "%d", static_cast<int32_t>(bits));
+    } else {
+      float f;
+      std::memcpy(&f, &bits, 4);
+      std::snprintf(b, sizeof b, "%.9g", static_cast<double>(f));
+    }
+    return std::string(b) + " (" + hex32(p) + ")";
+  };
   for (size_t i = 0; i < want.size(); i += 4) {
-    if (std::memcmp(&want[i], &got[i], 4) != 0)
-      return "first difference at element " + std::to_string(i / 4) + " of " + std::to_string(want.size() / 4) +
-             ": got " + hex32(&got[i]) + ", expected " + hex32(&want[i]);
+    if (std::memcmp(&want[i], &got[i], 4) == 0) continue;
+    // Its index in the tensor's shape, outermost first.
+    std::string at;
+    uint64_t rest = i / 4;
+    for (size_t d = e.shape.size(); d-- > 0;) {
+      const uint64_t n = e.shape[d] > 0 ? static_cast<uint64_t>(e.shape[d]) : 1;
+      at = std::to_string(rest % n) + (at.empty() ? "" : ", ") + at;
+      rest /= n;
+    }
+    return "first difference at element " + std::to_string(i / 4) + " [" + at + "] of " +
+           std::to_string(want.size() / 4) + ": got " + value(&got[i]) + ", expected " + value(&want[i]);
   }
   return "";
 }

@@ -56,7 +56,9 @@ TEST(ConformRunner, WellBehavedDecoderPasses) {
 
 TEST(ConformRunner, CatchesOneFlippedBit) {
   // The last tensor of hls_payload_types is blk.weight; its last element is stored with the vector.
-  expect_only_target_fails(run_bad("flip"), "tensor 'blk.weight': values differ (sha256 mismatch; first difference at element 11 of 12");
+  // Named by its index, in the shape too, with both values as numbers and bits.
+  expect_only_target_fails(run_bad("flip"), "tensor 'blk.weight': values differ (sha256 mismatch; first difference at "
+                                            "element 11 [3, 2] of 12: got ");
 }
 
 TEST(ConformRunner, CatchesAMissingTensor) {

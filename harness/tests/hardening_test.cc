@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -319,6 +320,43 @@ TEST_F(Hardening, ConformSetUpErrorsAreTheCommands) {
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("--work-dir: no such folder"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+}
+
+// `nnr inspect --levels` writes each coded tensor's integer levels as the
+// reference decoder's entropy decoder gives them: every levels file of the
+// shared edition-1 vectors (their manifests' coded_elements) is matched.
+TEST_F(Hardening, InspectLevelsAreTheReferenceDecodersLevels) {
+  size_t checked = 0;
+  for (const char* suite : {"nncodec", "nncodec-real"}) {
+    const fs::path root = fs::path(NNR_SHARED_DIR) / "conformance" / suite;
+    if (!fs::exists(root)) continue;
+    for (const auto& v : fs::directory_iterator(root)) {
+      if (!fs::exists(v.path() / "levels")) continue;
+      const std::string out = path("levels-" + v.path().filename().string());
+      const Result r = run("inspect " + (v.path() / "stream.nnc").string() + " --levels " + out + " > /dev/null");
+      ASSERT_EQ(r.code, 0) << v.path() << ": " << r.out;
+      std::ifstream mf((v.path() / "manifest.json").string());
+      const nlohmann::json m = nlohmann::json::parse(mf);
+      std::ifstream ix(out + "/index.json");
+      const nlohmann::json idx = nlohmann::json::parse(ix);
+      std::map<std::string, std::string> file_of;
+      for (const auto& e : idx) file_of[e["name"]] = e["file"];
+      for (const auto& ce : m.value("coded_elements", nlohmann::json::array())) {
+        if (!ce.contains("levels_file") || !ce["levels_file"].is_string()) continue;
+        const std::string name = ce["name"];
+        ASSERT_TRUE(file_of.count(name)) << v.path() << ": no levels of " << name;
+        std::vector<uint8_t> npy, want;
+        ASSERT_TRUE(read_file(out + "/" + file_of[name], &npy).ok());
+        ASSERT_TRUE(read_file((v.path() / ce["levels_file"].get<std::string>()).string(), &want).ok());
+        Tensor t;
+        ASSERT_TRUE(parse_npy(npy.data(), npy.size(), &t).ok());
+        EXPECT_TRUE(t.bytes() == want) << v.path() << ": levels of " << name;
+        ++checked;
+      }
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << "shared conformance material not found";
+  EXPECT_GT(checked, 800u);
 }
 
 }  // namespace
