@@ -12,13 +12,13 @@ packages=(
   clang libclang-rt-14-dev
 )
 # Extra groups, selected by NNR_SETUP_EXTRAS (space separated); by default
-# "torch data" (the use cases and their embedded data); NNR_SETUP_EXTRAS=""
-# installs the core only.
+# "torch data report" (the use cases, their embedded data, and gnuplot for
+# the report's curves); NNR_SETUP_EXTRAS="" installs the core only.
 #   torch: libtorch, OpenBLAS (libtorch's BLAS; the reference BLAS makes
 #          fully-connected layers several times slower), OpenCV, libsndfile,
 #          and Python's torchvision (checks our networks against torchvision's)
 #   data:  Fashion-MNIST, espeak-ng (spoken digits), opencv-doc (photographs)
-for extra in ${NNR_SETUP_EXTRAS-torch data}; do
+for extra in ${NNR_SETUP_EXTRAS-torch data report}; do
   case "$extra" in
     torch) packages+=(libtorch-dev libopenblas0-openmp libopencv-dev libsndfile1-dev zlib1g-dev python3-torchvision) ;;
     report) packages+=(gnuplot-nox) ;;

@@ -8,6 +8,7 @@
 #include "nnr/io.h"
 #include "pipeline/results_log.h"
 #include "report/compare_benchmarks.h"
+#include "report/compare_output.h"
 #include "report/compare_runs.h"
 
 namespace nnr::cli {
@@ -39,6 +40,7 @@ Runner add_compare(CLI::App& app) {
     bool update = false, no_times = false, allow_missing = false;
     std::optional<double> time_ratio;
     std::vector<std::string> tolerances;
+    std::string junit, json;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("BASELINE", o->baseline,
@@ -53,7 +55,22 @@ Runner add_compare(CLI::App& app) {
   app.add_flag("--no-times", o->no_times, "do not compare times");
   app.add_flag("--allow-missing", o->allow_missing, "points of the baseline may be absent from RUN");
   app.add_option("--tolerance", o->tolerances, "METRIC=VALUE: largest accepted drop of a metric (repeatable)");
-  return [o]() {
+  app.add_option("--junit", o->junit, "also write the comparison as JUnit XML (a testcase per point and check)");
+  app.add_option("--json", o->json, "also write the comparison as JSON");
+  // The reports for CI servers.
+  auto write_reports = [o](const Comparison& c, const char* suite) -> Status {
+    if (!o->junit.empty()) {
+      const std::string x = comparison_junit(c, suite);
+      const Status s = write_file_atomic(o->junit, reinterpret_cast<const uint8_t*>(x.data()), x.size());
+      if (!s.ok()) return s;
+    }
+    if (!o->json.empty()) {
+      const std::string j = comparison_json(c).dump(1) + "\n";
+      return write_file_atomic(o->json, reinterpret_cast<const uint8_t*>(j.data()), j.size());
+    }
+    return Status();
+  };
+  return [o, write_reports]() {
     // Google Benchmark output: benchmark by benchmark.
     nlohmann::json run;
     if (std::filesystem::is_regular_file(o->run) && read_json_file(o->run, &run).ok() && is_benchmark_json(run))
@@ -75,6 +92,8 @@ Runner add_compare(CLI::App& app) {
         const Comparison c = compare_benchmarks(base, run, bo);
         print(c, "benchmarks");
         code = c.passed() ? 0 : 1;
+        const Status ws = write_reports(c, "nnr.benchmarks");
+        if (!ws.ok()) return report_error("", ws);
       }
       if (o->update) {
         const Status ws = write_json_atomic(o->baseline, run);
@@ -104,6 +123,8 @@ Runner add_compare(CLI::App& app) {
       const Comparison c = compare_runs(base, run, co);
       print(c, "points");
       if (!c.passed()) code = 1;
+      const Status ws = write_reports(c, "nnr.compare");
+      if (!ws.ok()) return report_error("", ws);
     }
     if (o->update) {
       std::error_code ec;

@@ -24,7 +24,10 @@ struct CodecRun {
   // bit; empty when the codec gives no reconstruction to check against.
   std::optional<bool> verified;
   std::string verify_detail;  // the first mismatch, when not verified
+  // The steps' times: in-process codecs repeat a step shorter than 0.2 s
+  // and give the fastest run (encode_runs / decode_runs: how many).
   double encode_seconds = 0, decode_seconds = 0;
+  int encode_runs = 1, decode_runs = 1;
   std::vector<std::string> notices;
 };
 

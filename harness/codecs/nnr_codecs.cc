@@ -1,4 +1,5 @@
 // Our NNR encoder and the anchor (uniform quantization + bzip2), in process.
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -17,6 +18,28 @@ double since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
 }
 
+// A step's time: a step shorter than kMinTotal runs again until its runs
+// add up to that (at most kMaxRuns), and the fastest counts, so that a
+// slower short step is seen in a comparison, not lost in the noise of one
+// run. `step` runs once more each time; its last run's result is kept.
+constexpr double kMinTotal = 0.2;
+constexpr int kMaxRuns = 50;
+template <typename Step>
+double time_step(Step step, int* runs) {
+  double best = 0, total = 0;
+  int n = 0;
+  do {
+    const auto t0 = clock_type::now();
+    if (!step()) return since(t0);  // a failure: no repetition
+    const double t = since(t0);
+    best = n == 0 ? t : std::min(best, t);
+    total += t;
+    ++n;
+  } while (total < kMinTotal && n < kMaxRuns);
+  *runs = n;
+  return best;
+}
+
 class InProcessCodec final : public CodecAdapter {
  public:
   explicit InProcessCodec(bool anchor) : anchor_(anchor) {}
@@ -28,9 +51,12 @@ class InProcessCodec final : public CodecAdapter {
     Status st = settings_from_json(settings, "/settings", &s);
     if (!st.ok()) return st;
     EncodeResult enc;
-    auto t0 = clock_type::now();
-    st = anchor_ ? anchor_encode(params, s, &enc) : encode(params, s, &enc);
-    out->encode_seconds = since(t0);
+    out->encode_seconds = time_step(
+        [&] {
+          st = anchor_ ? anchor_encode(params, s, &enc) : encode(params, s, &enc);
+          return st.ok();
+        },
+        &out->encode_runs);
     if (!st.ok()) return Status(st.code(), st.byte_offset(), "encoding: " + st.message());
     out->notices = enc.messages;
     out->stream_bytes = enc.stream.size();
@@ -39,10 +65,13 @@ class InProcessCodec final : public CodecAdapter {
     DecodeOptions opt;
     opt.threads = ctx.threads;
     DecodedModel dec;
-    t0 = clock_type::now();
-    st = anchor_ ? anchor_decode(enc.stream.data(), enc.stream.size(), opt, &dec)
-                 : decode(enc.stream.data(), enc.stream.size(), opt, &dec);
-    out->decode_seconds = since(t0);
+    out->decode_seconds = time_step(
+        [&] {
+          st = anchor_ ? anchor_decode(enc.stream.data(), enc.stream.size(), opt, &dec)
+                       : decode(enc.stream.data(), enc.stream.size(), opt, &dec);
+          return st.ok();
+        },
+        &out->decode_runs);
     if (!st.ok()) return Status(st.code(), st.byte_offset(), "decoding: " + st.message());
     out->decoded.clear();
     for (auto& t : dec.tensors) out->decoded.push_back(std::move(static_cast<Tensor&>(t)));

@@ -147,6 +147,8 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
       const Status st = adapter->run(uc.original, w.settings, ctx, &run);
       times["encode_s"] = run.encode_seconds;
       times["decode_s"] = run.decode_seconds;
+      if (run.encode_runs > 1) times["encode_runs"] = run.encode_runs;
+      if (run.decode_runs > 1) times["decode_runs"] = run.decode_runs;
       if (!st.ok()) throw Error(st.code(), st.byte_offset(), st.message());
       std::error_code ec;
       fs::remove_all(ctx.work_dir, ec);

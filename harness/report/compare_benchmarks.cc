@@ -68,20 +68,23 @@ Comparison compare_benchmarks(const json& baseline, const json& run, const Bench
   for (const auto& [name, b] : base) {
     auto it = now.find(name);
     if (it == now.end()) {
-      if (!options.allow_missing) c.regressions.push_back({name, "missing", b.error ? "failed" : fmt(b.seconds), "-"});
+      c.checks.push_back({name, "time"});
+      if (!options.allow_missing)
+        c.regressions.push_back({name, "missing", b.error ? "failed" : fmt(b.seconds), "-", "time"});
       continue;
     }
     const Timing& t = it->second;
     ++c.matched;
+    c.checks.push_back({name, "time"});
     if (t.error) {
-      c.regressions.push_back({name, "failed", b.error ? "failed" : fmt(b.seconds), t.message});
+      c.regressions.push_back({name, "failed", b.error ? "failed" : fmt(b.seconds), t.message, "time"});
       continue;
     }
     if (b.error || b.seconds <= 0 || t.seconds < 0) continue;
     const double ratio = t.seconds / b.seconds;
     char r[32];
     std::snprintf(r, sizeof r, " (%.2fx)", ratio);
-    if (ratio > options.time_ratio) c.regressions.push_back({name, "slower", fmt(b.seconds), fmt(t.seconds) + r});
+    if (ratio > options.time_ratio) c.regressions.push_back({name, "slower", fmt(b.seconds), fmt(t.seconds) + r, "time"});
     else if (ratio < 1 / options.time_ratio) c.notes.push_back(name + ": faster, " + fmt(b.seconds) + " -> " + fmt(t.seconds) + r);
   }
   for (const auto& [name, t] : now)

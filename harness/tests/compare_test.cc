@@ -99,6 +99,41 @@ TEST(Compare, ChangedSettingsAreNotComparedAsStreams) {
   ASSERT_FALSE(c.notes.empty());
 }
 
+// Short steps count: a decoder three times slower at 10 ms regresses (steps
+// under 0.25 s used to be skipped, and most decodes of a nightly run are).
+TEST(Compare, ShortStepsAreComparedToo) {
+  json run = baseline();
+  for (json& r : run["records"]) {
+    r["times"]["decode_s"] = 0.04;
+    r["times"]["encode_s"] = 0.011;
+  }
+  json base = baseline();
+  for (json& r : base["records"]) {
+    r["times"]["decode_s"] = 0.01;
+    r["times"]["encode_s"] = 0.01;
+  }
+  const Comparison c = compare_runs(base, run, CompareOptions());
+  ASSERT_EQ(c.regressions.size(), 2u);
+  EXPECT_EQ(c.regressions[0].kind, "slower");
+  EXPECT_EQ(c.regressions[0].check, "time decode_s");
+}
+
+TEST(Compare, ChecksAreListedAndMachinesNoted) {
+  json base = baseline(), run = baseline();
+  base["run"] = {{"machine", {{"cpu", "A"}}}};
+  run["run"] = {{"machine", {{"cpu", "B"}}}};
+  run["records"][1]["stream_bytes"] = 2000;
+  const Comparison c = compare_runs(base, run, CompareOptions());
+  ASSERT_EQ(c.regressions.size(), 1u);
+  EXPECT_EQ(c.regressions[0].check, "size");
+  // status, stream, size, verified, metric top1, metric parameter_snr_db absent, times x2 per point
+  size_t per_point = 0;
+  for (const Check& k : c.checks) per_point += k.key == "uc/nnr/qp=-40";
+  EXPECT_EQ(per_point, 7u);
+  ASSERT_FALSE(c.notes.empty());
+  EXPECT_NE(c.notes[0].find("different machines"), std::string::npos);
+}
+
 // Google Benchmark output as --benchmark_out writes it: repetitions of a
 // benchmark are compared by their fastest, in any time unit.
 json bench(const std::string& host, std::initializer_list<std::tuple<std::string, double, std::string>> runs) {

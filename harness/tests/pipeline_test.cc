@@ -12,6 +12,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/subprocess.h"
@@ -273,10 +274,33 @@ TEST_F(PipelineTest, CompareUpdateStillFailsOnARegression) {
   for (json& r : doc["records"])
     if (r.value("codec_type", "") == "nnr") r["stream_bytes"] = 1;  // the run "grew"
   std::ofstream(base) << doc.dump();
-  const CommandResult c = nnr("compare " + shell_quote(base) + " " + shell_quote(out) + " --update");
+  const std::string junit = (dir_ / "compare.xml").string(), cjson = (dir_ / "compare.json").string();
+  const CommandResult c = nnr("compare " + shell_quote(base) + " " + shell_quote(out) + " --update --junit " +
+                              shell_quote(junit) + " --json " + shell_quote(cjson));
   EXPECT_EQ(c.exit_code, 1) << c.output_tail;
   EXPECT_NE(c.output_tail.find("FAIL"), std::string::npos);
   EXPECT_NE(c.output_tail.find("baseline updated"), std::string::npos);
+  // The JSON and the JUnit XML say the same: one failure per regression.
+  const json cj = json::parse(std::ifstream(cjson));
+  const size_t regressions = cj["regressions"].size();
+  EXPECT_GT(regressions, 0u);
+  EXPECT_EQ(cj["passed"], false);
+  // A JUnit parser (Python's, as CI servers' plugins are strict XML readers).
+  if (run_command("command -v python3", 10).ok()) {
+    const CommandResult p = run_command(
+        "python3 -c \"import sys, xml.etree.ElementTree as E; s = E.parse(sys.argv[1]).getroot().find('testsuite'); "
+        "print(len(s.findall('testcase')), len(s.findall('testcase/failure')), s.get('tests'), s.get('failures'))\" " +
+            shell_quote(junit),
+        60);
+    ASSERT_TRUE(p.ok()) << p.output_tail;
+    std::istringstream in(p.output_tail);
+    size_t cases = 0, failures = 0, tests = 0, fails = 0;
+    in >> cases >> failures >> tests >> fails;
+    EXPECT_EQ(failures, regressions);
+    EXPECT_EQ(fails, regressions);
+    EXPECT_EQ(tests, cases);
+    EXPECT_GT(cases, regressions);
+  }
 }
 
 // A decode that is not the encoder's reconstruction is a failed point.
