@@ -17,6 +17,50 @@ using json = nlohmann::json;
 
 namespace {
 
+// What makes a BD-rate of these two curves (in c_r order) a poor summary.
+std::vector<std::string> bd_reliability(const std::string& ref_name, const std::vector<RatePoint>& ref,
+                                        const std::string& test_name, const std::vector<RatePoint>& test) {
+  std::vector<std::string> w;
+  auto mono = [&w](const std::string& name, const std::vector<RatePoint>& c) {
+    for (size_t i = 1; i < c.size(); ++i)
+      if (c[i].metric < c[i - 1].metric) {
+        char b[160];
+        std::snprintf(b, sizeof b, "%s's curve is not monotone (%.4g at c_r %.3g %%, %.4g at %.3g %%)", name.c_str(),
+                      c[i - 1].metric, c[i - 1].rate, c[i].metric, c[i].rate);
+        w.push_back(b);
+        return;
+      }
+  };
+  mono(ref_name, ref);
+  mono(test_name, test);
+  auto range = [](const std::vector<RatePoint>& c) {
+    double lo = c.front().metric, hi = lo;
+    for (const RatePoint& p : c) lo = std::min(lo, p.metric), hi = std::max(hi, p.metric);
+    return std::pair<double, double>(lo, hi);
+  };
+  const auto [rlo, rhi] = range(ref);
+  const auto [tlo, thi] = range(test);
+  const double lo = std::max(rlo, tlo), hi = std::min(rhi, thi);
+  const double scale = std::max({std::fabs(rhi), std::fabs(thi), 1e-12});
+  if (hi - lo <= 1e-3 * scale) {
+    char b[160];
+    std::snprintf(b, sizeof b, "the curves overlap over a metric range of only %.3g (flat: a saturated metric)",
+                  hi - lo);
+    w.push_back(b);
+  }
+  auto inside = [lo = lo, hi = hi](const std::vector<RatePoint>& c) {
+    size_t n = 0;
+    for (const RatePoint& p : c) n += p.metric >= lo && p.metric <= hi;
+    return n;
+  };
+  const size_t nr = inside(ref), nt = inside(test);
+  if (nr < 4 || nt < 4)
+    w.push_back(std::to_string(std::min(nr, nt)) + " point(s) of " + (nr < nt ? ref_name : test_name) +
+                " in the overlap of the metric ranges (4 or more make a BD-rate meaningful)");
+  return w;
+}
+
+
 std::string fmt(double v, int prec = 4) {
   char b[64];
   std::snprintf(b, sizeof b, "%.*f", prec, v);
@@ -156,7 +200,10 @@ RunReport summarize_run(const json& results, const ReportOptions& options) {
       for (const auto& p : ref->curve) a.push_back({p.compression_ratio, p.metric});
       for (const auto& p : c.curve) b.push_back({p.compression_ratio, p.metric});
       c.bd_rate = bd_rate(a, b, BdInterpolation::kPchip, &c.bd_note);
-      if (c.bd_rate) bd_all[c.codec].push_back(*c.bd_rate);
+      if (c.bd_rate) {
+        bd_all[c.codec].push_back(*c.bd_rate);
+        c.bd_warnings = bd_reliability(ref->codec, a, c.codec, b);
+      }
     }
     rep.usecases.push_back(std::move(s));
   }
@@ -242,6 +289,7 @@ Status write_report(const json& results, const ReportOptions& options, const std
       md << " " << (c->transparent ? fmt(c->transparent->compression_ratio, 3) + " % (" + c->transparent->point + ")" : "-")
          << " | ";
       if (name == rep.reference_codec) md << "reference |";
+      else if (c->bd_rate && !c->bd_warnings.empty()) md << fmt(*c->bd_rate, 2) << " % (unreliable: see " << uc.usecase << ") |";
       else md << (c->bd_rate ? fmt(*c->bd_rate, 2) + " %" : "n/a (" + c->bd_note + ")") << " |";
     }
     md << "\n";
@@ -307,6 +355,14 @@ Status write_report(const json& results, const ReportOptions& options, const std
       md << "[SVG](plots/" << stem << ".svg)\n\n";
       for (auto& d : drawn) files->plots.push_back(d);
     }
+    // Beside the curves: why a BD-rate of them is not to be read alone.
+    for (const auto& c : uc.codecs)
+      for (const std::string& w : c.bd_warnings) {
+        md << "- BD-rate of " << c.codec << " (" << (c.bd_rate ? fmt(*c.bd_rate, 2) + " %" : std::string("n/a"))
+           << "): " << w << "\n";
+        files->notes.push_back(uc.usecase + ": BD-rate of " + c.codec + ": " + w);
+      }
+    md << "\n";
   }
 
   // CSV: one row per record.

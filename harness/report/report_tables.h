@@ -31,6 +31,10 @@ struct CodecSummary {
   std::optional<CurvePoint> transparent;
   std::optional<double> bd_rate;  // vs the reference codec, in %
   std::string bd_note;            // why there is none
+  // Why a BD-rate that was computed may mislead: a curve that is not
+  // monotone, curves flat over their overlap (a saturated metric), fewer
+  // than 4 points of a curve in the overlap.
+  std::vector<std::string> bd_warnings;
 };
 
 struct UseCaseSummary {

@@ -149,5 +149,44 @@ TEST(Report, TransparentPointAndMeanBdRate) {
   EXPECT_EQ(rep.bd_count["nnr"], 2);
 }
 
+// A BD-rate is flagged where it would mislead: 3 points per curve (the
+// sample runs), a curve that falls, a metric saturated over the overlap.
+TEST(Report, UnreliableBdRatesAreFlagged) {
+  ReportOptions o;
+  RunReport rep = summarize_run(sample_results(), o);
+  const CodecSummary* nnr = nullptr;
+  for (const auto& c : rep.usecases[0].codecs)
+    if (c.codec == "nnr") nnr = &c;
+  ASSERT_TRUE(nnr && nnr->bd_rate);
+  ASSERT_EQ(nnr->bd_warnings.size(), 1u);
+  EXPECT_NE(nnr->bd_warnings[0].find("3 point(s)"), std::string::npos) << nnr->bd_warnings[0];
+
+  // Five points each, monotone, well spread: nothing to flag.
+  json recs = json::array();
+  int i = 0;
+  recs.push_back(record(i++, "m", "original", "original", 0, 100.0, 90.0, 99.0));
+  for (int k = 0; k < 5; ++k) {
+    recs.push_back(record(i++, "m", "nnr", "nnr", -40 + 3 * k, 12.0 - 2 * k, 89.5 - 2 * k, 99.0));
+    recs.push_back(record(i++, "m", "anchor", "anchor", -40 + 3 * k, 14.0 - 2 * k, 89.5 - 2 * k, 99.0));
+  }
+  json doc = {{"run", {{"name", "u"}}}, {"records", recs}};
+  rep = summarize_run(doc, o);
+  for (const auto& c : rep.usecases[0].codecs) EXPECT_TRUE(c.bd_warnings.empty()) << c.codec << ": " << c.bd_warnings[0];
+  // The nnr curve falls once; then a metric flat to 1e-4 (saturated).
+  doc["records"][3]["metrics"]["top1"] = 80.0;  // nnr at c_r 10 below its c_r 8 point
+  rep = summarize_run(doc, o);
+  bool falls = false;
+  for (const auto& c : rep.usecases[0].codecs)
+    for (const auto& w : c.bd_warnings) falls |= w.find("not monotone") != std::string::npos;
+  EXPECT_TRUE(falls);
+  for (size_t k = 1; k < doc["records"].size(); ++k)
+    doc["records"][k]["metrics"]["top1"] = 99.44 + 1e-5 * static_cast<double>(k);
+  rep = summarize_run(doc, o);
+  bool flat = false;
+  for (const auto& c : rep.usecases[0].codecs)
+    for (const auto& w : c.bd_warnings) flat |= w.find("flat") != std::string::npos;
+  EXPECT_TRUE(flat);
+}
+
 }  // namespace
 }  // namespace nnr
