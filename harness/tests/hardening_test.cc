@@ -359,5 +359,50 @@ TEST_F(Hardening, InspectLevelsAreTheReferenceDecodersLevels) {
   EXPECT_GT(checked, 800u);
 }
 
+// `nnr decode --state-dict` writes what torch.load reads: the real
+// ResNet-56 vector's tensors, names, order and bits (checked by our reader,
+// and by Python's torch where Debian's python3-torch is installed).
+TEST_F(Hardening, StateDictIsReadByTorchLoad) {
+  const std::string vec = NNR_SHARED_DIR "/conformance/nncodec-real/r01_resnet56_dq_qp-38/stream.nnc";
+  if (!fs::exists(vec)) GTEST_SKIP() << "shared conformance material not found";
+  const std::string pt = path("r01.pt"), dir = path("r01");
+  const Result r = run("decode " + vec + " -o " + dir + " --state-dict " + pt);
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream ix(dir + "/index.json");
+  const nlohmann::json idx = nlohmann::json::parse(ix);
+  LoadedModel m;
+  ASSERT_TRUE(load_torch_state_dict(pt, &m).ok());
+  ASSERT_EQ(m.tensors.size(), idx.size());
+  for (size_t i = 0; i < idx.size(); ++i) {
+    EXPECT_EQ(m.tensors[i].name, idx[i]["name"]);
+    EXPECT_EQ(m.tensors[i].shape, idx[i]["shape"].get<std::vector<int64_t>>());
+  }
+  // Debian's python3 has python3-torch (scripts/setup.sh); another python3
+  // may come first on PATH.
+  const std::string py = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  if (system((py + " -c 'import torch' > /dev/null 2>&1").c_str()) != 0) {
+    std::printf("python3 with torch not found: torch.load not tried\n");
+    return;
+  }
+  const std::string script = path("check.py");
+  std::ofstream(script) << "import sys, json, hashlib, torch\n"
+                           "sd = torch.load(sys.argv[1])\n"
+                           "idx = json.load(open(sys.argv[2]))\n"
+                           "assert list(sd.keys()) == [e['name'] for e in idx], 'names or order'\n"
+                           "for e in idx:\n"
+                           "    t = sd[e['name']]\n"
+                           "    assert str(t.dtype) == 'torch.' + e['dtype'], e['name']\n"
+                           "    assert list(t.shape) == e['shape'], e['name']\n"
+                           "    assert hashlib.sha256(t.numpy().tobytes()).hexdigest() == e['sha256'], e['name']\n"
+                           "print('torch.load: %d tensors ok' % len(idx))\n";
+  FILE* p = popen((py + " " + script + " " + pt + " " + dir + "/index.json 2>&1").c_str(), "r");
+  std::string out;
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  EXPECT_EQ(pclose(p), 0) << out;
+  EXPECT_NE(out.find("torch.load: 292 tensors ok"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace nnr

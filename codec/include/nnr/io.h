@@ -40,6 +40,9 @@ Status load_torch_state_dict(const std::string& path, LoadedModel* out);
 Status load_model(const std::string& path, LoadedModel* out);
 // The same for a file's bytes in memory; `name` is what errors call it.
 Status load_model_memory(const uint8_t* data, size_t size, const std::string& name, LoadedModel* out);
+// Writes tensors as a PyTorch state dict, as torch.save(state_dict) does:
+// torch.load reads it (float32 and int32 tensors, names and shapes kept).
+Status write_torch_state_dict(const std::string& path, const std::vector<Tensor>& tensors);
 // Writes tensors as an .npz (stored) archive.
 Status write_npz(const std::string& path, const std::vector<Tensor>& tensors);
 
