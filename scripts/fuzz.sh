@@ -23,7 +23,7 @@ NNR_SETUP_EXTRAS="" "$root/scripts/setup.sh"
 build=${NNR_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${NNR_JOBS:-$(nproc)}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DNNR_FUZZ=ON -DNNR_WITH_TORCH=OFF -DNNR_BUILD_TESTS=OFF -DNNR_BUILD_BENCH=OFF > "$build.configure.log" ||
+  -DNNR_FUZZ=ON -DNNR_WITH_TORCH=OFF -DNNR_BUILD_TESTS=OFF -DNNR_BUILD_BENCH=OFF -DNNR_PYTHON=OFF > "$build.configure.log" ||
   { cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j "$jobs" --target "${targets[@]}" nnr
 

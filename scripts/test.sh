@@ -19,7 +19,7 @@ ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
 echo "== codec tests (portable build, no asm)"
 portable="$root/build-portable"
 cmake -S "$root" -B "$portable" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DNNR_ASM=OFF -DNNR_BUILD_BENCH=OFF -DNNR_WITH_TORCH=OFF
+  -DNNR_ASM=OFF -DNNR_BUILD_BENCH=OFF -DNNR_WITH_TORCH=OFF -DNNR_PYTHON=OFF
 cmake --build "$portable" -j "$jobs" --target nnr_codec_tests
 ctest --test-dir "$portable/codec" --output-on-failure -j "$jobs" -E '\.portable$'
 
@@ -32,7 +32,7 @@ if [[ -z "${NNR_SKIP_SANITIZE:-}" ]]; then
   echo "== tests (ASan + UBSan)"
   san="$root/build-asan"
   cmake -S "$root" -B "$san" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DNNR_SANITIZE=ON -DNNR_BUILD_BENCH=OFF -DNNR_WITH_TORCH=OFF
+    -DNNR_SANITIZE=ON -DNNR_BUILD_BENCH=OFF -DNNR_WITH_TORCH=OFF -DNNR_PYTHON=OFF
   cmake --build "$san" -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$san" --output-on-failure -j "$jobs"
