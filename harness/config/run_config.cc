@@ -200,7 +200,7 @@ Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig*
     RunConfig c;
     const JsonNode root(doc, "");
     root.allow_keys({"name", "description", "output_root", "threads", "jobs", "usecases", "codecs",
-                     "report"});
+                     "report", "keep_models"});
     c.name = root.at("name").as_string();
     if (c.name.empty() || c.name.find_first_of("/\\") != std::string::npos || c.name[0] == '.')
       root.at("name").fail("expected a run name usable as a folder name");
@@ -209,6 +209,7 @@ Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig*
     c.output_root = root.get_string("output_root", "results");
     c.threads = static_cast<int>(root.get_int("threads", 2, 1, 256));
     c.jobs = static_cast<int>(root.get_int("jobs", 1, 1, 256));
+    c.keep_models = root.get_bool("keep_models", false);
 
     const JsonNode ucs = root.at("usecases");
     ucs.expect_array();

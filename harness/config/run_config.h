@@ -49,6 +49,10 @@ struct RunConfig {
   std::string output_root = "results";
   int threads = 2;  // decoder and evaluation threads
   int jobs = 1;     // working points in parallel
+  // Keep each point's reconstructed model in the run folder, in the form
+  // the model came in: models/<point>.pt (a PyTorch state dict, for the
+  // use cases and state-dict inputs) or .npz.
+  bool keep_models = false;
   std::vector<UseCaseEntry> usecases;
   std::vector<CodecEntry> codecs;
   ReportOptions report;

@@ -15,9 +15,11 @@
 
 #include "codecs/codec_adapter.h"
 #include "nnr/decoder.h"
+#include "nnr/io.h"
 #include "nnr/usecase.h"
 #include "pipeline/results_log.h"
 #include "pipeline/run_metadata.h"
+#include "common/file_names.h"
 #include "common/interrupt.h"
 #include "pipeline/working_points.h"
 
@@ -74,6 +76,7 @@ struct UseCaseState {
   std::vector<Tensor> original;
   uint64_t original_bytes = 0;
   double mean_square = 0;  // of the original parameters, for the parameter SNR
+  bool state_dict = false;  // kept models as PyTorch state dicts (else .npz)
   std::mutex eval_mutex;
 };
 
@@ -161,6 +164,16 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
       r["weight_mse"] = mse >= 0 ? json(mse) : json(nullptr);
       if (mse > 0 && uc.mean_square > 0) r["parameter_snr_db"] = 10.0 * std::log10(uc.mean_square / mse);
       decoded = std::move(run.decoded);
+      if (cfg.keep_models) {
+        // The reconstructed model, in the form it came in.
+        const std::string rel = "models/" + tensor_file_base(w.key) + (uc.state_dict ? ".pt" : ".npz");
+        std::error_code ec;
+        fs::create_directories(out_dir + "/models", ec);
+        const Status ks = uc.state_dict ? write_torch_state_dict(out_dir + "/" + rel, decoded)
+                                        : write_npz(out_dir + "/" + rel, decoded);
+        if (!ks.ok()) throw Error(ks.code(), kNoOffset, "keeping the model: " + ks.message());
+        r["model_file"] = rel;
+      }
     }
     r["compression_ratio"] =
         uc.original_bytes ? 100.0 * r["stream_bytes"].get<double>() / static_cast<double>(uc.original_bytes) : 0.0;
@@ -324,6 +337,9 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
     UseCaseState state;
     st = make_usecase(cfg.usecases[u].options, &state.usecase);
     if (st.ok()) {
+      const std::string& model = cfg.usecases[u].options.model;
+      const std::string ext = fs::path(model).extension().string();
+      state.state_dict = cfg.usecases[u].options.id != "generic" || ext == ".pt" || ext == ".pth";
       state.original = state.usecase->parameters();
       double sq = 0;
       for (const auto& t : state.original) {

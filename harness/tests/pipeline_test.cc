@@ -374,5 +374,27 @@ TEST_F(PipelineTest, TerminatedRunEndsItsCodecAndKeepsItsPoints) {
   EXPECT_EQ(records_by_key(out).size(), 9u);
 }
 
+// "keep_models": each point's reconstructed model, in the input's form (an
+// .npz here), equal to the decoder's output the record describes.
+TEST_F(PipelineTest, KeepModelsWritesEachPointsModel) {
+  const std::string cfg = write_config("keep", 0);
+  json doc = json::parse(std::ifstream(cfg));
+  doc["keep_models"] = true;
+  std::ofstream(cfg) << doc.dump();
+  const std::string out = (dir_ / "run").string();
+  ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out)).ok());
+  size_t kept = 0;
+  for (const auto& [key, rec] : records_by_key(out)) {
+    if (rec["codec_type"] == "original" || rec["codec_type"] == "external") continue;
+    ASSERT_TRUE(rec.contains("model_file")) << key;
+    LoadedModel m;
+    ASSERT_TRUE(load_model(out + "/" + rec["model_file"].get<std::string>(), &m).ok()) << key;
+    ASSERT_EQ(m.tensors.size(), 3u);
+    EXPECT_EQ(m.tensors[0].name, "conv.weight");
+    ++kept;
+  }
+  EXPECT_EQ(kept, 4u);  // two qp for our codec, two for the anchor
+}
+
 }  // namespace
 }  // namespace nnr
