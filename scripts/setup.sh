@@ -12,18 +12,20 @@ packages=(
   clang libclang-rt-14-dev
 )
 # Extra groups, selected by NNR_SETUP_EXTRAS (space separated); by default
-# "torch data report python" (the use cases, their embedded data, gnuplot for
-# the report's curves, the Python module's build); NNR_SETUP_EXTRAS=""
-# installs the core only.
+# "torch data report python slurm" (the use cases, their embedded data,
+# gnuplot for the report's curves, the Python module's build, a Slurm and
+# munge for the test of scripts/slurm/); NNR_SETUP_EXTRAS="" installs the
+# core only.
 #   torch: libtorch, OpenBLAS (libtorch's BLAS; the reference BLAS makes
 #          fully-connected layers several times slower), OpenCV, libsndfile,
 #          and Python's torchvision (checks our networks against torchvision's)
 #   data:  Fashion-MNIST, espeak-ng (spoken digits), opencv-doc (photographs)
-for extra in ${NNR_SETUP_EXTRAS-torch data report python}; do
+for extra in ${NNR_SETUP_EXTRAS-torch data report python slurm}; do
   case "$extra" in
     torch) packages+=(libtorch-dev libopenblas0-openmp libopencv-dev libsndfile1-dev zlib1g-dev python3-torchvision) ;;
     report) packages+=(gnuplot-nox) ;;
     python) packages+=(python3-dev python3-numpy pybind11-dev python3-pybind11) ;;
+    slurm) packages+=(slurmctld slurmd slurm-client munge) ;;
     data) packages+=(espeak-ng sox dataset-fashion-mnist opencv-doc) ;;
     # What NNCodec needs to run under scripts/decoders/nncodec.py (NNCodec itself is not packaged).
     nncodec) packages+=(python3-numpy python3-torch python3-pybind11 python3-dev) ;;
