@@ -13,7 +13,7 @@ model="$shared/models/resnet56-cifar100/ResNet56_CIF100.pt"
 tmp=$(mktemp -d)
 cleanup() {
   "$src/scripts/slurm/local_cluster.sh" stop "$tmp/cluster" || true
-  rm -rf "$tmp"
+  rm -rf "$tmp" || true
 }
 trap cleanup EXIT
 set +e

@@ -10,7 +10,10 @@ dir=$(realpath -m "${2:?a folder for the cluster state}")
 conf="$dir/slurm.conf"
 if [[ "$action" == stop ]]; then
   for p in slurmd slurmctld munged; do
-    [[ -f "$dir/$p.pid" ]] && kill "$(cat "$dir/$p.pid")" 2> /dev/null || true
+    [[ -f "$dir/$p.pid" ]] || continue
+    pid=$(cat "$dir/$p.pid")
+    kill "$pid" 2> /dev/null || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done  # it saves its state first
   done
   exit 0
 fi
