@@ -2,6 +2,7 @@
 
 #include "config/json_text.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -123,8 +124,8 @@ CodecEntry parse_codec(const JsonNode& n) {
 
   if (c.type == CodecType::kOriginal) n.allow_keys({"type", "label"});
   else if (c.type == CodecType::kExternal)
-    n.allow_keys({"type", "label", "settings", "sweep", "encode", "decode", "timeout"});
-  else n.allow_keys({"type", "label", "settings", "sweep"});
+    n.allow_keys({"type", "label", "settings", "sweep", "encode", "decode", "timeout", "search"});
+  else n.allow_keys({"type", "label", "settings", "sweep", "search"});
   c.label = n.get_string("label", type);
   if (c.label.empty() || c.label.find('/') != std::string::npos)
     n.at("label").fail("expected a non-empty label without '/'");
@@ -144,6 +145,32 @@ CodecEntry parse_codec(const JsonNode& n) {
       for (size_t i = 0; i < vals.size(); ++i) v.push_back(vals.at(i).json());
       c.sweep.emplace_back(it.key(), std::move(v));
     }
+  }
+  if (n.has("search")) {
+    const JsonNode sn = n.at("search");
+    sn.expect_object();
+    sn.allow_keys({"metric", "tolerance", "min", "qp_min", "qp_max"});
+    SearchSpec sp;
+    sp.metric = sn.at("metric").as_string();
+    if (sp.metric.empty()) sn.at("metric").fail("expected a metric name (top1, psnr, parameter_snr_db, ...)");
+    if (sn.has("tolerance") == sn.has("min")) sn.fail("expected one of \"tolerance\" (from the original) or \"min\"");
+    if (sn.has("tolerance")) {
+      sp.tolerance = sn.at("tolerance").as_number();
+      if (!(*sp.tolerance >= 0) || !std::isfinite(*sp.tolerance)) sn.at("tolerance").fail("expected a number >= 0");
+    } else {
+      sp.min = sn.at("min").as_number();
+      if (!std::isfinite(*sp.min)) sn.at("min").fail("expected a finite number");
+    }
+    sp.qp_min = static_cast<int>(sn.get_int("qp_min", sp.qp_min, -4096, 4096));
+    sp.qp_max = static_cast<int>(sn.get_int("qp_max", sp.qp_max, -4096, 4096));
+    if (sp.qp_min >= sp.qp_max || sp.qp_max - sp.qp_min >= 1000)
+      sn.fail("expected qp_min < qp_max, less than 1000 apart");
+    for (const auto& [key, values] : c.sweep)
+      if (key == "qp")
+        for (const json& v : values)
+          if (!v.is_number_integer() || v.get<int64_t>() < sp.qp_min || v.get<int64_t>() > sp.qp_max)
+            n.at("sweep").at("qp").fail("the swept qp must lie in the search's [qp_min, qp_max]");
+    c.search = sp;
   }
   if (c.type == CodecType::kExternal) {
     c.encode_command = n.at("encode").as_string();
@@ -188,6 +215,12 @@ CodecEntry parse_codec(const JsonNode& n) {
       for (size_t k = 0; k < c.sweep.size(); ++k) point[c.sweep[k].first] = combo[k];
       apply_settings(point, n, &s);
       check_qp_range(s, n.has("sweep") ? n.at("sweep") : setn);
+      if (c.search)
+        for (int qp : {c.search->qp_min, c.search->qp_max}) {
+          EncoderSettings q = s;
+          q.qp = qp;
+          check_qp_range(q, n.at("search"));
+        }
     }
   }
   return c;
@@ -229,6 +262,13 @@ Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig*
       if (!labels.insert(c.codecs.back().label).second)
         cds.at(i).fail("duplicate codec label '" + c.codecs.back().label + "' (set \"label\")");
     }
+    // A tolerance is counted from the original model's metric.
+    bool original = false;
+    for (const CodecEntry& e : c.codecs) original |= e.type == CodecType::kOriginal;
+    for (size_t i = 0; i < c.codecs.size(); ++i)
+      if (c.codecs[i].search && c.codecs[i].search->tolerance && !original)
+        cds.at(i).at("search").at("tolerance").fail(
+            "a tolerance is from the original model's metric: add {\"type\": \"original\"} to the codecs");
     if (root.has("report")) {
       const JsonNode r = root.at("report");
       r.allow_keys({"transparent_tolerance", "bd_reference"});

@@ -4,6 +4,7 @@
 #define NNR_HARNESS_RUN_CONFIG_H
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,15 @@ struct UseCaseEntry {
 enum class CodecType { kNnr, kAnchor, kExternal, kOriginal };
 const char* codec_type_name(CodecType t);
 
+// A search for the transparent point (pipeline/qp_search.h) over qp, for
+// each combination of the other swept settings: the largest qp whose
+// `metric` is at least the original's less `tolerance`, or at least `min`.
+struct SearchSpec {
+  std::string metric;
+  std::optional<double> tolerance, min;
+  int qp_min = -64, qp_max = -8;
+};
+
 struct CodecEntry {
   std::string label;  // unique in the run; defaults to the type
   CodecType type = CodecType::kNnr;
@@ -32,6 +42,7 @@ struct CodecEntry {
   // external: command templates (see configs/README.md for the placeholders).
   std::string encode_command, decode_command;
   double timeout_seconds = 3600;
+  std::optional<SearchSpec> search;
 };
 
 struct ReportOptions {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "nnr/decoder.h"
 #include "nnr/io.h"
 #include "nnr/usecase.h"
+#include "pipeline/qp_search.h"
 #include "pipeline/results_log.h"
 #include "pipeline/run_metadata.h"
 #include "common/file_names.h"
@@ -266,6 +268,137 @@ Status finalize_results(const std::string& out_dir) {
   return write_json_atomic(out_dir + "/results.json", doc);
 }
 
+namespace {
+
+// A record's value of `metric` (in "metrics", or at the top level as
+// parameter_snr_db is).
+std::optional<double> metric_of(const json& r, const std::string& metric) {
+  if (r.contains("metrics") && r["metrics"].is_object() && r["metrics"].contains(metric) &&
+      r["metrics"][metric].is_number())
+    return r["metrics"][metric].get<double>();
+  if (r.contains(metric) && r[metric].is_number()) return r[metric].get<double>();
+  return std::nullopt;
+}
+
+}  // namespace
+
+// The searches of use case u (pipeline/qp_search.h): for each codec with a
+// search and each combination of its swept settings other than qp, a
+// bisection over qp from the points recorded so far; a probe is a point
+// like any other (recorded, so a resumed run does not run it again), and
+// the chosen point's record is written again with "transparent": true.
+static Status run_searches(const RunConfig& cfg, size_t u, size_t static_points, const RunOptions& o, UseCaseState& state,
+                    const std::string& out_dir, ResultsLog& log, std::map<std::string, json>& known,
+                    RunSummary* sum) {
+  const UseCaseEntry& use = cfg.usecases[u];
+  size_t group = 0;  // across the run's searches, for shards and point indices
+  for (size_t uu = 0; uu < u; ++uu)
+    for (const CodecEntry& c : cfg.codecs)
+      if (c.search) {
+        size_t n = 1;
+        for (const auto& [k, v] : c.sweep)
+          if (k != "qp") n *= v.size();
+        group += n;
+      }
+  for (size_t ci = 0; ci < cfg.codecs.size(); ++ci) {
+    const CodecEntry& codec = cfg.codecs[ci];
+    if (!codec.search) continue;
+    const SearchSpec& sp = *codec.search;
+    // The combinations of the other swept settings.
+    std::vector<json> combos(1, json::object());
+    for (const auto& [key, values] : codec.sweep) {
+      if (key == "qp") continue;
+      std::vector<json> next;
+      for (const json& p : combos)
+        for (const json& v : values) {
+          json q = p;
+          q[key] = v;
+          next.push_back(std::move(q));
+        }
+      combos.swap(next);
+    }
+    for (const json& combo : combos) {
+      const size_t g = group++;
+      if (static_cast<int>(g % static_cast<size_t>(o.shard_count)) != o.shard_index) continue;
+      auto key_of = [&](int qp) {
+        json p = combo;
+        p["qp"] = qp;
+        return use.label + "/" + codec.label + "/" + point_label(p);
+      };
+      const std::string what = use.label + "/" + codec.label + (combo.empty() ? "" : "/" + point_label(combo));
+      double target = 0;
+      if (sp.min) {
+        target = *sp.min;
+      } else {
+        std::optional<double> orig;
+        for (const CodecEntry& c : cfg.codecs)
+          if (c.type == CodecType::kOriginal) {
+            auto it = known.find(use.label + "/" + c.label + "/-");
+            if (it != known.end() && it->second.value("status", "") == "ok") orig = metric_of(it->second, sp.metric);
+          }
+        if (!orig) {
+          std::fprintf(o.log, "nnr: %s: no search: the original model has no %s here\n", what.c_str(),
+                       sp.metric.c_str());
+          continue;
+        }
+        target = *orig - *sp.tolerance;
+      }
+      std::map<int, QpProbe> seen;
+      for (int qp = sp.qp_min; qp <= sp.qp_max; ++qp) {
+        auto it = known.find(key_of(qp));
+        if (it == known.end()) continue;
+        const auto m = metric_of(it->second, sp.metric);
+        seen[qp] = QpProbe{it->second.value("status", "") == "ok" && m.has_value(), m.value_or(0.0)};
+      }
+      Status failure;
+      const QpSearch s = bisect_qp(sp.qp_min, sp.qp_max, target, seen, [&](int qp) -> QpProbe {
+        if (!failure.ok() || interrupt_signal()) return QpProbe{};
+        WorkingPoint w;
+        w.index = static_points + g * 1000 + static_cast<size_t>(qp - sp.qp_min);
+        w.usecase = u;
+        w.codec = ci;
+        w.point = combo;
+        w.point["qp"] = qp;
+        w.settings = codec.settings;
+        for (auto it = w.point.begin(); it != w.point.end(); ++it) w.settings[it.key()] = it.value();
+        w.key = key_of(qp);
+        json r = run_point(cfg, w, state, out_dir, cfg.threads, true);
+        if (interrupt_signal() && r.value("status", "") != "ok") return QpProbe{};
+        r["searched"] = true;
+        failure = log.append(r);
+        known[w.key] = r;
+        ++sum->done;
+        if (r.value("status", "") != "ok") ++sum->failed;
+        const auto m = metric_of(r, sp.metric);
+        std::fprintf(o.log, "nnr: search %s: qp %d: %s\n", what.c_str(), qp,
+                     m ? (sp.metric + " " + std::to_string(*m) + (*m >= target ? " (transparent)" : "")).c_str()
+                       : r.value("error", std::string("no metric")).c_str());
+        return QpProbe{r.value("status", "") == "ok" && m.has_value(), m.value_or(0.0)};
+      });
+      if (!failure.ok()) return failure;
+      if (interrupt_signal()) return Status();
+      if (!s.chosen) {
+        std::fprintf(o.log, "nnr: search %s: no qp in [%d, %d] is transparent (%s >= %g)\n", what.c_str(),
+                     sp.qp_min, sp.qp_max, sp.metric.c_str(), target);
+        continue;
+      }
+      json r = known.at(key_of(*s.chosen));
+      if (r.value("transparent", false)) continue;  // chosen in an earlier run
+      r["transparent"] = true;
+      json info = {{"metric", sp.metric}, {"target", target}, {"qp_min", sp.qp_min}, {"qp_max", sp.qp_max},
+                   {"probed", s.probed.size()}};
+      if (sp.tolerance) info["tolerance"] = *sp.tolerance;
+      r["search"] = info;
+      Status a = log.append(r);
+      if (!a.ok()) return a;
+      known[r.value("key", "")] = r;
+      std::fprintf(o.log, "nnr: search %s: transparent at qp %d (c_r %.3f%%, %zu points run)\n", what.c_str(),
+                   *s.chosen, r.value("compression_ratio", 0.0), s.probed.size());
+    }
+  }
+  return Status();
+}
+
 Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* summary) {
   const auto t_run = clock_type::now();
   RunSummary sum;
@@ -315,6 +448,10 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
   }
   std::set<std::string> finished;
   for (const auto& r : records) finished.insert(r.value("key", ""));
+  // Every record by key (the last wins), for the searches.
+  std::map<std::string, json> known;
+  std::mutex known_mutex;
+  for (const auto& r : records) known[r.value("key", "")] = r;
 
   const std::vector<WorkingPoint> all = expand_working_points(cfg);
   std::vector<const WorkingPoint*> pending;
@@ -332,7 +469,9 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
     std::vector<const WorkingPoint*> todo;
     for (const auto* w : pending)
       if (w->usecase == u) todo.push_back(w);
-    if (todo.empty()) continue;
+    bool searches = false;
+    for (const CodecEntry& c : cfg.codecs) searches |= c.search.has_value();
+    if (todo.empty() && !searches) continue;
 
     UseCaseState state;
     st = make_usecase(cfg.usecases[u].options, &state.usecase);
@@ -377,7 +516,7 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
       jobs = std::max<int>(1, static_cast<int>(avail * 8 / 10 / per_point));
       std::fprintf(o.log, "nnr: %s: %d jobs (memory)\n", cfg.usecases[u].label.c_str(), jobs);
     }
-    jobs = std::min<int>(jobs, static_cast<int>(todo.size()));
+    jobs = std::max(1, std::min<int>(jobs, static_cast<int>(todo.size())));
     const int decode_threads = std::max(1, cfg.threads / jobs);
 
     std::atomic<size_t> next{0};
@@ -405,6 +544,10 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
           next = todo.size();
           return;
         }
+        {
+          std::lock_guard<std::mutex> l(known_mutex);
+          known[w.key] = r;
+        }
         std::string line = w.key;
         if (r["status"] == "ok") {
           char b[96];
@@ -427,6 +570,10 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
     worker();
     for (auto& t : threads) t.join();
     if (!first_error.ok()) return first_error;
+    if (searches && !interrupt_signal()) {
+      st = run_searches(cfg, u, all.size(), o, state, sum.out_dir, log, known, &sum);
+      if (!st.ok()) return st;
+    }
   }
 
   st = finalize_results(sum.out_dir);

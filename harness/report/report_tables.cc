@@ -270,6 +270,40 @@ Status write_report(const json& results, const ReportOptions& options, const std
   for (const auto& uc : rep.usecases)
     for (const auto& c : uc.codecs)
       if (std::find(codecs.begin(), codecs.end(), c.codec) == codecs.end()) codecs.push_back(c.codec);
+  // Table III of the NNR paper: the searched transparent points.
+  bool searched = false;
+  for (const auto& r : results["records"]) searched |= r.value("transparent", false) && is_ok(r);
+  if (searched) {
+    md << "## Transparent points (searched)\n\n"
+          "The smallest stream of each codec (and setting) whose metric stays within the search's tolerance of "
+          "the original model (bisection over qp; `search` of the run file). Ratio: c_r over the anchor's at its "
+          "transparent point on the same use case.\n\n"
+          "| use case | codec | point | c_r (%) | metric | reconstructed | original | original size (bytes) | "
+          "ratio to anchor |\n|---|---|---|---|---|---|---|---|---|\n";
+    for (const auto& uc : rep.usecases) {
+      std::optional<double> anchor_cr;
+      for (const json* r : uc.records)
+        if (r->value("transparent", false) && is_ok(*r) && r->value("codec_type", "") == "anchor")
+          anchor_cr = anchor_cr ? std::min(*anchor_cr, (*r)["compression_ratio"].get<double>())
+                                : (*r)["compression_ratio"].get<double>();
+      for (const json* r : uc.records) {
+        if (!r->value("transparent", false) || !is_ok(*r)) continue;
+        const json sr = r->value("search", json::object());
+        const std::string metric = sr.value("metric", uc.primary_metric);
+        const auto v = primary_metric_value(*r, metric);
+        const double cr = (*r)["compression_ratio"].get<double>();
+        std::optional<double> orig;
+        if (sr.contains("target") && sr.contains("tolerance"))
+          orig = sr["target"].get<double>() + sr["tolerance"].get<double>();
+        md << "| " << uc.usecase << " | " << r->value("codec", "?") << " | " << point_text(*r) << " | " << fmt(cr, 3)
+           << " | " << metric << " | " << (v ? fmt(*v, 2) : std::string("-")) << " | "
+           << (orig ? fmt(*orig, 2) : std::string("-")) << " | " << r->value("original_bytes", 0) << " | "
+           << (anchor_cr && *anchor_cr > 0 ? fmt(cr / *anchor_cr, 3) : std::string("-")) << " |\n";
+      }
+    }
+    md << "\n";
+  }
+
   md << "## Summary\n\n| use case | metric | original |";
   for (const auto& c : codecs) md << " " << c << ": transparent c_r | " << c << ": BD-rate |";
   md << "\n|---|---|---|";

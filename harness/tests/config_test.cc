@@ -166,6 +166,25 @@ TEST_F(ConfigTest, Codecs) {
   expect_error(d, "/codecs/1/label", "without '/'");
 }
 
+TEST_F(ConfigTest, Search) {
+  json d = valid();
+  d["codecs"][1]["search"] = {{"metric", "top1"}, {"tolerance", 0.5}, {"qp_min", -50}, {"qp_max", -20}};
+  RunConfig c;
+  ASSERT_TRUE(parse_run_config(d, dir_.string(), &c).ok());
+  ASSERT_TRUE(c.codecs[1].search);
+  EXPECT_EQ(c.codecs[1].search->qp_min, -50);
+  d["codecs"][1]["search"]["min"] = 70;
+  expect_error(d, "/codecs/1/search", "one of \"tolerance\"");
+  d["codecs"][1]["search"].erase("min");
+  d["codecs"][1]["search"]["qp_max"] = -60;
+  expect_error(d, "/codecs/1/search", "qp_min < qp_max");
+  d["codecs"][1]["search"]["qp_max"] = -38;
+  expect_error(d, "/codecs/1/sweep/qp", "[qp_min, qp_max]");  // the grid's -36 lies outside
+  d["codecs"][1]["search"]["qp_max"] = -20;
+  d["codecs"].erase(0);  // no original to count the tolerance from
+  expect_error(d, "/codecs/0/search/tolerance", "add {\"type\": \"original\"}");
+}
+
 TEST_F(ConfigTest, Report) {
   json d = valid();
   d["report"] = {{"bd_reference", "vtm"}};

@@ -17,6 +17,7 @@
 
 #include "common/subprocess.h"
 #include "nnr/io.h"
+#include "pipeline/qp_search.h"
 #include "pipeline/results_log.h"
 #include "pipeline/run_experiment.h"
 
@@ -394,6 +395,63 @@ TEST_F(PipelineTest, KeepModelsWritesEachPointsModel) {
     ++kept;
   }
   EXPECT_EQ(kept, 4u);  // two qp for our codec, two for the anchor
+}
+
+// The bisection finds the largest qp whose metric reaches the target, for
+// any monotone metric, in about log2 of the range probes, without probing
+// what is known.
+TEST(QpSearch, FindsTheLastTransparentQp) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 300; ++trial) {
+    const int qp_min = -60 + static_cast<int>(rng() % 10), qp_max = -20 + static_cast<int>(rng() % 15);
+    const int edge = qp_min - 2 + static_cast<int>(rng() % static_cast<unsigned>(qp_max - qp_min + 5));
+    auto metric = [&](int qp) { return 100.0 - (qp > edge ? 5.0 + (qp - edge) : 0.01 * (qp - qp_min)); };
+    std::map<int, QpProbe> known;
+    if (rng() & 1) known[qp_min + 3] = QpProbe{true, metric(qp_min + 3)};
+    const QpSearch s = bisect_qp(qp_min, qp_max, 99.0, known, [&](int qp) {
+      EXPECT_FALSE(known.count(qp)) << "probed a known point";
+      return QpProbe{true, metric(qp)};
+    });
+    if (edge < qp_min) {
+      EXPECT_FALSE(s.chosen) << trial;
+    } else {
+      ASSERT_TRUE(s.chosen) << trial;
+      EXPECT_EQ(*s.chosen, std::min(edge, qp_max)) << trial;
+    }
+    EXPECT_LE(s.probed.size(), 8u) << trial;
+  }
+}
+
+// A run with a search: the chosen point is the last transparent qp (the
+// next one up was run and is not), it is marked, and a resumed run runs
+// nothing again.
+TEST_F(PipelineTest, SearchMarksTheTransparentPoint) {
+  const std::string cfg = (dir_ / "search.json").string();
+  json doc = {{"name", "search"},
+              {"usecases", {{{"id", "generic"}, {"model", (dir_ / "model.npz").string()}}}},
+              {"codecs", {{{"type", "nnr"}, {"label", "dq"}, {"sweep", {{"qp", {-40, -28}}}},
+                           {"search", {{"metric", "parameter_snr_db"}, {"min", 30.0}, {"qp_min", -60}, {"qp_max", -6}}}}}}};
+  std::ofstream(cfg) << doc.dump();
+  const std::string out = (dir_ / "run").string();
+  const CommandResult r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
+  ASSERT_TRUE(r.ok()) << r.output_tail;
+  const auto recs = records_by_key(out);
+  const json* chosen = nullptr;
+  for (const auto& [key, rec] : recs)
+    if (rec.value("transparent", false)) chosen = &rec;
+  ASSERT_NE(chosen, nullptr) << r.output_tail;
+  const int qp = (*chosen)["point"]["qp"].get<int>();
+  EXPECT_GE((*chosen)["parameter_snr_db"].get<double>(), 30.0);
+  if (qp < -6) {
+    const std::string next = "generic/dq/qp=" + std::to_string(qp + 1);
+    ASSERT_TRUE(recs.count(next)) << next;
+    EXPECT_LT(recs.at(next)["parameter_snr_db"].get<double>(), 30.0);
+  }
+  EXPECT_EQ((*chosen)["search"]["metric"], "parameter_snr_db");
+  const CommandResult again = nnr("run " + shell_quote(cfg) + " --resume --output " + shell_quote(out));
+  ASSERT_TRUE(again.ok()) << again.output_tail;
+  EXPECT_NE(again.output_tail.find("0 run now"), std::string::npos) << again.output_tail;
+  EXPECT_EQ(again.output_tail.find("search generic/dq: qp"), std::string::npos) << again.output_tail;
 }
 
 }  // namespace
