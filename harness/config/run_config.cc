@@ -1,6 +1,7 @@
 #include "config/run_config.h"
 
 #include "config/json_text.h"
+#include "pipeline/stages.h"
 
 #include <cmath>
 #include <filesystem>
@@ -124,8 +125,8 @@ CodecEntry parse_codec(const JsonNode& n) {
 
   if (c.type == CodecType::kOriginal) n.allow_keys({"type", "label"});
   else if (c.type == CodecType::kExternal)
-    n.allow_keys({"type", "label", "settings", "sweep", "encode", "decode", "timeout", "search"});
-  else n.allow_keys({"type", "label", "settings", "sweep", "search"});
+    n.allow_keys({"type", "label", "settings", "sweep", "encode", "decode", "timeout", "search", "stages"});
+  else n.allow_keys({"type", "label", "settings", "sweep", "search", "stages"});
   c.label = n.get_string("label", type);
   if (c.label.empty() || c.label.find('/') != std::string::npos)
     n.at("label").fail("expected a non-empty label without '/'");
@@ -145,6 +146,10 @@ CodecEntry parse_codec(const JsonNode& n) {
       for (size_t i = 0; i < vals.size(); ++i) v.push_back(vals.at(i).json());
       c.sweep.emplace_back(it.key(), std::move(v));
     }
+  }
+  if (n.has("stages")) {
+    check_stages(n.at("stages"));
+    c.stages = n.at("stages").json();
   }
   if (n.has("search")) {
     const JsonNode sn = n.at("search");

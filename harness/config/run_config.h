@@ -43,6 +43,8 @@ struct CodecEntry {
   std::string encode_command, decode_command;
   double timeout_seconds = 3600;
   std::optional<SearchSpec> search;
+  // Parameter reduction before coding (pipeline/stages.h), in order.
+  nlohmann::json stages = nlohmann::json::array();
 };
 
 struct ReportOptions {

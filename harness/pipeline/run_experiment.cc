@@ -20,6 +20,7 @@
 #include "nnr/usecase.h"
 #include "pipeline/qp_search.h"
 #include "pipeline/results_log.h"
+#include "pipeline/stages.h"
 #include "pipeline/run_metadata.h"
 #include "common/file_names.h"
 #include "common/interrupt.h"
@@ -80,7 +81,20 @@ struct UseCaseState {
   double mean_square = 0;  // of the original parameters, for the parameter SNR
   bool state_dict = false;  // kept models as PyTorch state dicts (else .npz)
   std::mutex eval_mutex;
+  // The reduced models, by their stages (computed once for all the points).
+  std::map<std::string, std::shared_ptr<const StageResult>> reduced;
+  std::mutex reduced_mutex;
 };
+
+// The parameters a codec entry codes: the model's, or its stages' result.
+std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCaseState& uc) {
+  const std::string key = codec.stages.dump();
+  std::lock_guard<std::mutex> lock(uc.reduced_mutex);
+  auto it = uc.reduced.find(key);
+  if (it == uc.reduced.end())
+    it = uc.reduced.emplace(key, std::make_shared<const StageResult>(apply_stages(codec.stages, uc.original))).first;
+  return it->second;
+}
 
 class Progress {
  public:
@@ -149,7 +163,27 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
       ctx.work_dir = out_dir + "/work/" + std::to_string(w.index);
       ctx.threads = decode_threads;
       CodecRun run;
-      const Status st = adapter->run(uc.original, w.settings, ctx, &run);
+      // Parameter reduction first, where the entry has stages.
+      std::shared_ptr<const StageResult> reduced;
+      json settings = w.settings;
+      const std::vector<Tensor>* coded = &uc.original;
+      if (!codec.stages.empty()) {
+        reduced = reduced_model(codec, uc);
+        coded = &reduced->params;
+        for (auto it = reduced->settings.begin(); it != reduced->settings.end(); ++it) settings[it.key()] = it.value();
+        r["stages"] = reduced->log;
+      } else {
+        r["stages"] = json::array();
+      }
+      int64_t zeros = 0, count = 0;
+      for (const Tensor& t : *coded) {
+        count += t.numel();
+        for (float v : t.f32) zeros += v == 0.0f;
+        for (int32_t v : t.i32) zeros += v == 0;
+      }
+      r["parameters"] = count;
+      r["zero_fraction"] = count ? static_cast<double>(zeros) / static_cast<double>(count) : 0.0;
+      const Status st = adapter->run(*coded, settings, ctx, &run);
       times["encode_s"] = run.encode_seconds;
       times["decode_s"] = run.decode_seconds;
       if (run.encode_runs > 1) times["encode_runs"] = run.encode_runs;
@@ -162,6 +196,13 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
       r["verified"] = run.verified ? json(*run.verified) : json(nullptr);
       if (run.verified && !*run.verified) r["verify_detail"] = run.verify_detail;
       if (!run.notices.empty()) r["notices"] = run.notices;
+      if (reduced) {
+        // The model's own tensors again: factors multiplied back.
+        std::vector<Tensor> full;
+        std::string why;
+        if (!recompose(run.decoded, uc.original, &full, &why)) throw Error(ErrorCode::kInvalidData, kNoOffset, why);
+        run.decoded = std::move(full);
+      }
       const double mse = parameter_mse(uc.original, run.decoded);
       r["weight_mse"] = mse >= 0 ? json(mse) : json(nullptr);
       if (mse > 0 && uc.mean_square > 0) r["parameter_snr_db"] = 10.0 * std::log10(uc.mean_square / mse);

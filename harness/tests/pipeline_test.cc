@@ -454,5 +454,34 @@ TEST_F(PipelineTest, SearchMarksTheTransparentPoint) {
   EXPECT_EQ(again.output_tail.find("search generic/dq: qp"), std::string::npos) << again.output_tail;
 }
 
+// Stages before coding: the sparsified and the decomposed model are coded,
+// decoded bit for bit, multiplied back where decomposed, and their records
+// say what was done.
+TEST_F(PipelineTest, StagesReduceTheModelBeforeCoding) {
+  const std::string cfg = (dir_ / "stages.json").string();
+  json doc = {{"name", "stages"},
+              {"usecases", {{{"id", "generic"}, {"model", (dir_ / "model.npz").string()}}}},
+              {"codecs", {{{"type", "nnr"}, {"label", "sparse"}, {"stages", {{{"type", "sparsify"}, {"ratio", 0.5}}}},
+                           {"sweep", {{"qp", {-40}}}}},
+                          {{"type", "nnr"}, {"label", "lowrank"}, {"stages", {{{"type", "low_rank"}, {"rank_ratio", 0.25}}}},
+                           {"sweep", {{"qp", {-40}}}}}}}};
+  std::ofstream(cfg) << doc.dump();
+  const std::string out = (dir_ / "run").string();
+  const CommandResult r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
+  ASSERT_TRUE(r.ok()) << r.output_tail;
+  const auto recs = records_by_key(out);
+  const json& sparse = recs.at("generic/sparse/qp=-40");
+  EXPECT_EQ(sparse["status"], "ok");
+  EXPECT_EQ(sparse["verified"], true);
+  EXPECT_GT(sparse["zero_fraction"].get<double>(), 0.45);
+  EXPECT_EQ(sparse["stages"][0]["type"], "sparsify");
+  const json& lr = recs.at("generic/lowrank/qp=-40");
+  EXPECT_EQ(lr["status"], "ok");
+  EXPECT_EQ(lr["verified"], true);
+  EXPECT_LT(lr["parameters"].get<int64_t>(), sparse["parameters"].get<int64_t>());
+  EXPECT_GT(lr["stages"][0]["effect"]["weights_decomposed"].get<int>(), 0);
+  EXPECT_LT(lr["compression_ratio"].get<double>(), sparse["compression_ratio"].get<double>() * 2);
+}
+
 }  // namespace
 }  // namespace nnr
