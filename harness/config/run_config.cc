@@ -38,7 +38,7 @@ std::string resolve(const std::string& base, const std::string& p) {
 }
 
 UseCaseEntry parse_usecase(const JsonNode& n, const std::string& base, int threads) {
-  n.allow_keys({"id", "label", "model", "data", "limit", "variant", "batch_size", "seed", "arch"});
+  n.allow_keys({"id", "label", "model", "data", "train_data", "limit", "variant", "batch_size", "seed", "arch"});
   UseCaseEntry e;
   const JsonNode idn = n.at("id");
   e.options.id = idn.as_string();
@@ -53,6 +53,9 @@ UseCaseEntry parse_usecase(const JsonNode& n, const std::string& base, int threa
     n.at("model").fail("file not found: " + e.options.model);
   if (!e.options.data.empty() && !fs::exists(e.options.data))
     n.at("data").fail("not found: " + e.options.data);
+  e.options.train_data = resolve(base, n.get_string("train_data", ""));
+  if (!e.options.train_data.empty() && !fs::exists(e.options.train_data))
+    n.at("train_data").fail("not found: " + e.options.train_data);
   if (e.options.id == "generic" && e.options.model.empty())
     n.fail("use case 'generic' needs \"model\" (a .pt state dict or .npz)");
   e.options.limit = n.get_int("limit", 0, 0);
@@ -150,6 +153,8 @@ CodecEntry parse_codec(const JsonNode& n) {
   if (n.has("stages")) {
     check_stages(n.at("stages"));
     c.stages = n.at("stages").json();
+    if (stages_end_with_lsa(c.stages) && c.type != CodecType::kNnr)
+      n.at("stages").fail("\"lsa\" needs an nnr codec (its scales are coded as local-scaling block members)");
   }
   if (n.has("search")) {
     const JsonNode sn = n.at("search");

@@ -86,13 +86,25 @@ struct UseCaseState {
   std::mutex reduced_mutex;
 };
 
-// The parameters a codec entry codes: the model's, or its stages' result.
+// The parameters a codec entry codes: the model's, or its stages' result
+// (computed once; a failure too, so that every point names it).
 std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCaseState& uc) {
   const std::string key = codec.stages.dump();
   std::lock_guard<std::mutex> lock(uc.reduced_mutex);
   auto it = uc.reduced.find(key);
-  if (it == uc.reduced.end())
-    it = uc.reduced.emplace(key, std::make_shared<const StageResult>(apply_stages(codec.stages, uc.original))).first;
+  if (it == uc.reduced.end()) {
+    auto r = std::make_shared<StageResult>();
+    try {
+      // Training stages use the model, which evaluations share.
+      std::lock_guard<std::mutex> eval(uc.eval_mutex);
+      *r = apply_stages(codec.stages, uc.original, uc.usecase.get());
+    } catch (const std::exception& e) {
+      r->params.clear();
+      r->error = std::string("stages: ") + e.what();
+    }
+    it = uc.reduced.emplace(key, r).first;
+  }
+  if (!it->second->error.empty()) throw Error(ErrorCode::kInvalidArgument, kNoOffset, it->second->error);
   return it->second;
 }
 
@@ -202,6 +214,37 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
         std::string why;
         if (!recompose(run.decoded, uc.original, &full, &why)) throw Error(ErrorCode::kInvalidData, kNoOffset, why);
         run.decoded = std::move(full);
+      }
+      if (stages_end_with_lsa(codec.stages)) {
+        // Local scaling adaptation: scales trained on the quantized model,
+        // then the model coded again with them as block members.
+        json lsa_log;
+        std::vector<Tensor> scaled;
+        {
+          std::lock_guard<std::mutex> lock(uc.eval_mutex);
+          scaled = apply_lsa(codec.stages.back(), *coded, run.decoded, *uc.usecase, &settings, &lsa_log);
+        }
+        lsa_log["stream_bytes_before"] = run.stream_bytes;
+        r["stages"].push_back(lsa_log);
+        CodecRun again;
+        const Status st2 = adapter->run(scaled, settings, ctx, &again);
+        times["encode_s"] = run.encode_seconds + again.encode_seconds;
+        times["decode_s"] = again.decode_seconds;
+        if (!st2.ok()) throw Error(st2.code(), st2.byte_offset(), st2.message());
+        fs::remove_all(ctx.work_dir, ec);
+        for (const Tensor& t : again.decoded)
+          if (t.name.size() > 8 && t.name.compare(t.name.size() - 8, 8, "_scaling") == 0)
+            throw Error(ErrorCode::kInvalidData, kNoOffset,
+                        "local scales were not applied by the decoder ('" + t.name + "' not in a block)");
+        std::vector<Tensor> full;
+        std::string why;
+        if (!recompose(again.decoded, uc.original, &full, &why)) throw Error(ErrorCode::kInvalidData, kNoOffset, why);
+        again.decoded = std::move(full);
+        r["stream_bytes"] = again.stream_bytes;
+        r["stream_sha256"] = again.stream_sha256;
+        r["verified"] = again.verified ? json(*again.verified) : json(nullptr);
+        if (again.verified && !*again.verified) r["verify_detail"] = again.verify_detail;
+        run = std::move(again);
       }
       const double mse = parameter_mse(uc.original, run.decoded);
       r["weight_mse"] = mse >= 0 ? json(mse) : json(nullptr);

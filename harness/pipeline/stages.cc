@@ -2,10 +2,11 @@
 
 #include <Eigen/Dense>
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
+
+#include "nnr/error.h"
 
 namespace nnr {
 
@@ -14,79 +15,105 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-bool is_weight(const Tensor& t) { return t.dtype == DType::kFloat32 && t.shape.size() >= 2 && t.numel() > 1; }
+const std::set<std::string> kFineTuneKeys = {"samples", "lr", "batch_size", "seed"};
 
-// Zeroes the smallest |w| of each weight: `ratio` of its elements.
-json sparsify(std::vector<Tensor>& params, double ratio) {
-  int64_t zeroed = 0, total = 0;
-  for (Tensor& t : params) {
-    if (!is_weight(t)) continue;
-    const size_t n = t.f32.size(), k = static_cast<size_t>(std::floor(ratio * static_cast<double>(n)));
-    total += static_cast<int64_t>(n);
-    if (k == 0) continue;
-    std::vector<float> mag(n);
-    for (size_t i = 0; i < n; ++i) mag[i] = std::fabs(t.f32[i]);
-    std::nth_element(mag.begin(), mag.begin() + static_cast<std::ptrdiff_t>(k - 1), mag.end());
-    const float cut = mag[k - 1];
-    // Ties at the cut: zero them in order until k are zero.
-    size_t left = k;
-    for (size_t i = 0; i < n && left; ++i)
-      if (std::fabs(t.f32[i]) < cut) t.f32[i] = 0.0f, --left;
-    for (size_t i = 0; i < n && left; ++i)
-      if (std::fabs(t.f32[i]) == cut && t.f32[i] != 0.0f) t.f32[i] = 0.0f, --left;
-    zeroed += static_cast<int64_t>(k - left);
+void check_fine_tune_options(const JsonNode& s) {
+  if (s.has("samples")) s.at("samples").as_int(1, int64_t{1} << 40);
+  if (s.has("batch_size")) s.at("batch_size").as_int(1, 65536);
+  if (s.has("seed")) s.at("seed").as_int(0);
+  if (s.has("lr")) {
+    const double lr = s.at("lr").as_number();
+    if (!(lr > 0 && lr < 10)) s.at("lr").fail("expected a learning rate in (0, 10)");
   }
-  return {{"weights_zeroed", zeroed}, {"weight_elements", total}};
 }
 
-// Low-rank factors of each weight where they are smaller.
-json low_rank(std::vector<Tensor>& params, json& settings, double energy, double rank_ratio) {
-  std::vector<Tensor> out;
-  int64_t before = 0, after = 0, decomposed = 0;
-  for (Tensor& t : params) {
-    if (!is_weight(t)) {
-      out.push_back(std::move(t));
-      continue;
-    }
-    const int64_t rows = t.shape[0], cols = t.numel() / rows;
-    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> w(t.f32.data(), rows, cols);
-    Eigen::BDCSVD<Eigen::MatrixXd> svd(w.cast<double>(), Eigen::ComputeThinU | Eigen::ComputeThinV);
-    const Eigen::VectorXd& sv = svd.singularValues();
-    const int64_t full = static_cast<int64_t>(sv.size());
-    int64_t r = full;
-    if (rank_ratio > 0) {
-      r = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(rank_ratio * static_cast<double>(full))));
-    } else {
-      const double total = sv.squaredNorm();
-      double kept = 0;
-      for (r = 0; r < full && (total == 0 || kept < energy * total);) kept += sv[r] * sv[r], ++r;
-      r = std::max<int64_t>(r, 1);
-    }
-    before += rows * cols;
-    if (r * (rows + cols) >= rows * cols) {  // no smaller
-      after += rows * cols;
-      out.push_back(std::move(t));
-      continue;
-    }
-    Tensor g, h;
-    g.name = t.name + "_G";
-    g.shape = {rows, r};
-    h.name = t.name + "_H";
-    h.shape = {r, cols};
-    g.f32.resize(static_cast<size_t>(rows * r));
-    h.f32.resize(static_cast<size_t>(r * cols));
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t k = 0; k < r; ++k) g.f32[static_cast<size_t>(i * r + k)] = static_cast<float>(svd.matrixU()(i, k) * sv[k]);
-    for (int64_t k = 0; k < r; ++k)
-      for (int64_t j = 0; j < cols; ++j) h.f32[static_cast<size_t>(k * cols + j)] = static_cast<float>(svd.matrixV()(j, k));
-    settings["decomposed_weight_shape"][t.name] = t.shape;
-    after += r * (rows + cols);
-    ++decomposed;
-    out.push_back(std::move(g));
-    out.push_back(std::move(h));
+void check_share(const JsonNode& v, bool zero_ok) {
+  const double x = v.as_number();
+  if (!((zero_ok ? x >= 0 : x > 0) && x < 1)) v.fail(zero_ok ? "expected a share in [0, 1)" : "expected a share in (0, 1)");
+}
+
+void check_block(const JsonNode& s) {
+  if (!s.has("block")) return;
+  const JsonNode b = s.at("block");
+  b.expect_array();
+  if (b.size() != 3) b.fail("expected three block sizes [out, in, kernel]");
+  for (size_t i = 0; i < 3; ++i) b.at(i).as_int(1, 1 << 16);
+}
+
+std::set<std::string> with(std::set<std::string> a, const std::set<std::string>& b) {
+  a.insert(b.begin(), b.end());
+  return a;
+}
+
+FineTuneOptions fine_tune_options(const json& s) {
+  FineTuneOptions o;
+  o.samples = s.value("samples", int64_t{10000});
+  o.lr = s.value("lr", 1e-4);
+  o.batch_size = s.value("batch_size", 64);
+  o.seed = s.value("seed", uint64_t{1});
+  return o;
+}
+
+std::array<int64_t, 3> block_of(const json& s) {
+  std::array<int64_t, 3> b = {4, 4, 1};
+  if (s.contains("block"))
+    for (size_t i = 0; i < 3; ++i) b[i] = s["block"][i].get<int64_t>();
+  return b;
+}
+
+json report_json(const FineTuneReport& r) {
+  return {{"steps", r.steps}, {"samples", r.samples}, {"first_loss", r.first_loss}, {"last_loss", r.last_loss},
+          {"seconds", r.seconds}};
+}
+
+// Fine-tunes `r.params` (possibly holding factors) through the use case:
+// the model's tensors are recomposed and loaded, factors and masks passed,
+// and the trained values put back in the coded list.
+json fine_tune(StageResult& r, const std::vector<Tensor>& original, UseCase* uc, FineTuneOptions o) {
+  if (!uc) throw Error(ErrorCode::kInvalidArgument, kNoOffset, "fine-tuning needs a use case with a network");
+  std::vector<Tensor> full;
+  std::string why;
+  if (!recompose(r.params, original, &full, &why)) throw Error(ErrorCode::kInvalidData, kNoOffset, why);
+  Status st = uc->load_parameters(full);
+  if (!st.ok()) throw Error(st.code(), kNoOffset, "fine-tuning: " + st.message());
+  std::map<std::string, const Tensor*> by_name;
+  for (const Tensor& t : r.params) by_name[t.name] = &t;
+  for (const Tensor& t : original) {
+    auto g = by_name.find(t.name + "_G"), h = by_name.find(t.name + "_H");
+    if (!by_name.count(t.name) && g != by_name.end() && h != by_name.end())
+      o.factors[t.name] = {*g->second, *h->second};
   }
-  params = std::move(out);
-  return {{"weights_decomposed", decomposed}, {"weight_elements_before", before}, {"weight_elements_after", after}};
+  o.held = r.held;
+  FineTuneReport rep;
+  st = uc->fine_tune(o, &rep);
+  if (!st.ok()) throw Error(st.code(), kNoOffset, "fine-tuning: " + st.message());
+  std::map<std::string, Tensor> trained;
+  for (Tensor& t : uc->parameters()) trained[t.name] = std::move(t);
+  for (auto& [name, gh] : rep.factors) {
+    trained[gh.first.name] = gh.first;
+    trained[gh.second.name] = gh.second;
+  }
+  for (Tensor& t : r.params) {
+    auto it = trained.find(t.name);
+    if (it != trained.end() && it->second.shape == t.shape) t.f32 = it->second.f32;
+  }
+  return report_json(rep);
+}
+
+// Every zero of a weight is held from now on.
+void hold_zeros(StageResult& r) {
+  for (const Tensor& t : r.params) {
+    if (!is_weight(t)) continue;
+    std::vector<uint8_t>* m = nullptr;
+    for (size_t i = 0; i < t.f32.size(); ++i)
+      if (t.f32[i] == 0.0f) {
+        if (!m) {
+          m = &r.held[t.name];
+          if (m->empty()) m->assign(t.f32.size(), 0);
+        }
+        (*m)[i] = 1;
+      }
+  }
 }
 
 }  // namespace
@@ -98,35 +125,132 @@ void check_stages(const JsonNode& stages) {
     s.expect_object();
     const std::string type = s.at("type").as_string();
     if (type == "sparsify") {
-      s.allow_keys({"type", "ratio"});
-      const double r = s.at("ratio").as_number();
-      if (!(r >= 0 && r < 1)) s.at("ratio").fail("expected a share in [0, 1)");
+      s.allow_keys({"type", "ratio", "threshold", "sparsity_loss", "fine_tune"});
+      if (s.has("ratio") == s.has("threshold")) s.fail("expected one of \"ratio\" or \"threshold\"");
+      if (s.has("ratio")) check_share(s.at("ratio"), true);
+      if (s.has("threshold") && !(s.at("threshold").as_number() > 0)) s.at("threshold").fail("expected a number > 0");
+      if (s.has("sparsity_loss")) {
+        const JsonNode l = s.at("sparsity_loss");
+        l.expect_object();
+        l.allow_keys(with(kFineTuneKeys, {"m"}));
+        const double m = l.at("m").as_number();
+        if (!(m > 0 && m < 1e6)) l.at("m").fail("expected m > 0");
+        check_fine_tune_options(l);
+      }
+    } else if (type == "prune" || type == "unify") {
+      s.allow_keys({"type", "ratio", "block", "fine_tune"});
+      check_share(s.at("ratio"), true);
+      check_block(s);
     } else if (type == "low_rank") {
-      s.allow_keys({"type", "energy", "rank_ratio"});
+      s.allow_keys({"type", "energy", "rank_ratio", "fine_tune"});
       if (s.has("energy") == s.has("rank_ratio")) s.fail("expected one of \"energy\" or \"rank_ratio\"");
       const JsonNode v = s.has("energy") ? s.at("energy") : s.at("rank_ratio");
       const double x = v.as_number();
       if (!(x > 0 && x <= 1)) v.fail("expected a share in (0, 1]");
+    } else if (type == "fine_tune" || type == "lsa") {
+      s.allow_keys(with(kFineTuneKeys, {"type"}));
+      check_fine_tune_options(s);
+      if (type == "lsa" && i + 1 != stages.size()) s.fail("\"lsa\" works on the quantized model: it must come last");
+    } else if (type == "bn_adapt") {
+      s.allow_keys({"type", "samples", "batch_size", "seed"});
+      check_fine_tune_options(s);
     } else {
-      s.at("type").fail("unknown stage '" + type + "' (known: sparsify, low_rank)");
+      s.at("type").fail("unknown stage '" + type +
+                        "' (known: sparsify, prune, unify, low_rank, fine_tune, bn_adapt, lsa)");
+    }
+    if (s.has("fine_tune")) {
+      const JsonNode f = s.at("fine_tune");
+      f.expect_object();
+      f.allow_keys(kFineTuneKeys);
+      check_fine_tune_options(f);
     }
   }
 }
 
-StageResult apply_stages(const json& stages, const std::vector<Tensor>& params) {
+bool stages_end_with_lsa(const json& stages) {
+  return stages.is_array() && !stages.empty() && stages.back().value("type", "") == "lsa";
+}
+
+StageResult apply_stages(const json& stages, const std::vector<Tensor>& params, UseCase* uc) {
   StageResult r;
   r.params = params;
   for (const json& s : stages) {
     const auto t0 = Clock::now();
     json e = s;
     const std::string type = s.at("type").get<std::string>();
-    if (type == "sparsify") e["effect"] = sparsify(r.params, s.at("ratio").get<double>());
-    else if (type == "low_rank")
+    if (type == "lsa") continue;  // per point, after quantization
+    if (type == "sparsify") {
+      if (s.contains("sparsity_loss")) {
+        FineTuneOptions o = fine_tune_options(s["sparsity_loss"]);
+        o.sparsity_m = s["sparsity_loss"]["m"].get<double>();
+        e["sparsity_training"] = fine_tune(r, params, uc, o);
+      }
+      e["effect"] = sparsify(r.params, s.value("ratio", 0.0), s.value("threshold", 0.0));
+      hold_zeros(r);
+    } else if (type == "prune") {
+      e["effect"] = prune_blocks(r.params, s.at("ratio").get<double>(), block_of(s), &r.held);
+    } else if (type == "unify") {
+      e["effect"] = unify_blocks(r.params, s.at("ratio").get<double>(), block_of(s), &r.held);
+    } else if (type == "low_rank") {
       e["effect"] = low_rank(r.params, r.settings, s.value("energy", 0.0), s.value("rank_ratio", 0.0));
+    } else if (type == "fine_tune") {
+      e["training"] = fine_tune(r, params, uc, fine_tune_options(s));
+    } else if (type == "bn_adapt") {
+      FineTuneOptions o = fine_tune_options(s);
+      o.samples = s.value("samples", int64_t{2000});
+      o.mode = "bn_stats";
+      e["training"] = fine_tune(r, params, uc, o);
+    }
+    if (s.contains("fine_tune")) e["training"] = fine_tune(r, params, uc, fine_tune_options(s["fine_tune"]));
     e["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
     r.log.push_back(std::move(e));
   }
   return r;
+}
+
+std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& coded, const std::vector<Tensor>& decoded,
+                              UseCase& uc, json* settings, json* log) {
+  const auto t0 = Clock::now();
+  Status st = uc.load_parameters(decoded);
+  if (!st.ok()) throw Error(st.code(), kNoOffset, "local scaling adaptation: " + st.message());
+  FineTuneOptions o = fine_tune_options(stage);
+  o.lr = stage.value("lr", 1e-3);
+  o.mode = "scales";
+  FineTuneReport rep;
+  st = uc.fine_tune(o, &rep);
+  if (!st.ok()) throw Error(st.code(), kNoOffset, "local scaling adaptation: " + st.message());
+  std::map<std::string, const Tensor*> scales;
+  for (const Tensor& s : rep.scales) scales[s.name] = &s;
+  std::vector<Tensor> out;
+  int64_t scaled = 0;
+  std::map<std::string, const Tensor*> by_name;
+  for (const Tensor& t : coded) by_name[t.name] = &t;
+  json ids = json::object(), types = json::object();
+  for (const Tensor& t : coded) {
+    out.push_back(t);
+    auto it = scales.find(t.name + "_scaling");
+    if (it == scales.end()) continue;  // only weights coded as they are (not factors)
+    out.push_back(*it->second);
+    ++scaled;
+    // The block: the weight, its scales and (the same module's) bias.
+    const std::string id = t.name.substr(0, t.name.size() - 6);
+    ids[t.name] = id;
+    types[t.name] = "weight";
+    ids[it->second->name] = id;
+    types[it->second->name] = "weight.ls";
+    auto b = by_name.find(id + "bias");
+    if (b != by_name.end() && b->second->shape.size() == 1 && b->second->shape[0] == t.shape[0]) {
+      ids[b->first] = id;
+      types[b->first] = "bias";
+    }
+  }
+  (*settings)["block_id_and_param_type"] = {{"block_identifier", ids}, {"parameter_type", types}};
+  json e = stage;
+  e["training"] = report_json(rep);
+  e["effect"] = {{"weights_scaled", scaled}};
+  e["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
+  *log = std::move(e);
+  return out;
 }
 
 bool recompose(const std::vector<Tensor>& decoded, const std::vector<Tensor>& original, std::vector<Tensor>* out,

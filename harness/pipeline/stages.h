@@ -1,15 +1,23 @@
 // Parameter reduction before coding (the NNR paper's section V), as the
 // "stages" of a codec entry, applied in order to the model's parameters:
-//   {"type": "sparsify", "ratio": 0.5}     magnitude sparsification: the
-//       smallest |w| of each weight (2-D and up) set to zero, that share of it
-//   {"type": "low_rank", "energy": 0.99}   or "rank_ratio": 0.5 — each weight
-//       W (as d0 x rest) replaced by factors G = U_r S_r, H = V_r^T from its
-//       SVD, r the smallest rank keeping that share of the squared singular
-//       values (or that share of the full rank); kept only where G and H
-//       are smaller than W. Coded as decomposed weights (NNR_CPT_DC).
-// Deterministic; the record lists each stage with its options and seconds.
-// Training-driven variants (fine-tuning, the sparsity loss, pruning by
-// importance, unification, local scaling adaptation) are not here.
+//   {"type": "sparsify", "ratio": 0.5}        magnitude sparsification of each
+//       weight (or "threshold": t, every |w| < t); with "sparsity_loss":
+//       {"m": 0.5, ...fine-tuning} first fine-tuned with the paper's sparsity
+//       loss (eq. 3-4); with "fine_tune": {...} fine-tuned after, zeros held
+//   {"type": "prune", "ratio": 0.5, "block": [4, 4, 1]}   micro-structured
+//       pruning: that share of blocks with the smallest energy zeroed
+//   {"type": "unify", "ratio": 0.5, "block": [4, 4, 1]}   micro-structured
+//       unification: that share of blocks given one |w| each, signs kept
+//   {"type": "low_rank", "energy": 0.99}      or "rank_ratio": 0.5; coded as
+//       decomposed weights (NNR_CPT_DC); "fine_tune" trains the factors
+//   {"type": "fine_tune", ...}               all parameters, masks held
+//   {"type": "bn_adapt", "samples": 2000}    batch-norm statistics re-estimated
+//   {"type": "lsa", ...fine-tuning}          local scaling adaptation, after
+//       quantization (run per point by the pipeline); must come last
+// Fine-tuning options: "samples" (default 10000), "lr" (1e-4), "batch_size"
+// (64), "seed" (1). Every element a stage sparsified, pruned or unified is
+// held at its value by any later fine-tuning. Deterministic; the record lists
+// each stage with its options, effect and seconds.
 #ifndef NNR_HARNESS_STAGES_H
 #define NNR_HARNESS_STAGES_H
 
@@ -20,6 +28,8 @@
 
 #include "config/json_reader.h"
 #include "nnr/tensor.h"
+#include "nnr/usecase.h"
+#include "pipeline/reductions.h"
 
 namespace nnr {
 
@@ -27,12 +37,29 @@ struct StageResult {
   std::vector<Tensor> params;  // what is coded
   nlohmann::json settings = nlohmann::json::object();  // encoder settings the stages need (decomposed_weight_shape)
   nlohmann::json log = nlohmann::json::array();        // one entry per stage: type, options, seconds, effect
+  HeldMasks held;
+  std::string error;           // why the stages could not run (then params is empty)
 };
 
 // Validates a "stages" array; throws ConfigError naming the JSON path.
 void check_stages(const JsonNode& stages);
 
-StageResult apply_stages(const nlohmann::json& stages, const std::vector<Tensor>& params);
+// Whether the stages end with local scaling adaptation (run per point).
+bool stages_end_with_lsa(const nlohmann::json& stages);
+
+// Applies the stages (an "lsa" stage is left to apply_lsa). Training stages
+// fine-tune `usecase` (null: they fail); its parameters are left as trained.
+StageResult apply_stages(const nlohmann::json& stages, const std::vector<Tensor>& params, UseCase* usecase);
+
+// Local scaling adaptation of a quantized model: `decoded` (the model's own
+// tensors, as decoded) loaded into `usecase`, a scale per output channel of
+// every weight trained with the weights frozen; returns `coded` with each
+// scaled weight's <W>_scaling tensor after it, for coding as the block's
+// local-scaling member; `settings` gets the blocks (weight, its scales and
+// its bias) as block_id_and_param_type. Throws Error.
+std::vector<Tensor> apply_lsa(const nlohmann::json& stage, const std::vector<Tensor>& coded,
+                              const std::vector<Tensor>& decoded, UseCase& usecase, nlohmann::json* settings,
+                              nlohmann::json* log);
 
 // The model's tensors from decoded ones: a decomposed weight's factors
 // <W>_G and <W>_H multiplied back into W (its shape from `original`), every

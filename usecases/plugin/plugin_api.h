@@ -24,7 +24,7 @@ struct UseCasePluginApi {
   Status (*train_usecase)(const TrainOptions& options, TrainReport* report);
 };
 
-constexpr uint32_t kUseCasePluginAbi = 1;
+constexpr uint32_t kUseCasePluginAbi = 2;
 
 // The plugin's one exported symbol, a function returning its table.
 #define NNR_USECASE_PLUGIN_ENTRY "nnr_usecase_plugin_api_v1"
@@ -36,7 +36,8 @@ inline const char* usecase_plugin_build_key() {
   static const std::string key = std::string(NNR_PLUGIN_BUILD_ID) + "/" + std::to_string(sizeof(UseCaseOptions)) +
                                  "/" + std::to_string(sizeof(TrainOptions)) + "/" +
                                  std::to_string(sizeof(TrainReport)) + "/" + std::to_string(sizeof(Tensor)) + "/" +
-                                 std::to_string(sizeof(Status)) + "/" + std::to_string(sizeof(UseCaseMetrics));
+                                 std::to_string(sizeof(Status)) + "/" + std::to_string(sizeof(UseCaseMetrics)) + "/" +
+                                 std::to_string(sizeof(FineTuneOptions));
   return key.c_str();
 }
 

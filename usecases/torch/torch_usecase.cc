@@ -16,7 +16,9 @@
 #include "metrics/topk.h"
 #include "models/models.h"
 #include "nnr/io.h"
+#include "torch/fine_tune.h"
 #include "torch/state.h"
+#include "torch/train_data.h"
 
 namespace nnr {
 namespace torchuc {
@@ -162,6 +164,28 @@ class TorchUseCase final : public UseCase {
     return Status();
   }
 
+  Status fine_tune(const FineTuneOptions& options, FineTuneReport* report) override {
+    if (!task_) return UseCase::fine_tune(options, report);
+    const int64_t want = std::max<int64_t>(1, options.samples);
+    if (train_.size() < want && !train_all_) {
+      // Only the samples the fine-tuning will see (the first ones) are read.
+      train_ = data::SampleSet();
+      Status s;
+      if (!o_.train_data.empty()) {
+        s = load_train_folder(o_.id, arch_, o_.train_data, want, &train_);
+      } else if (o_.data.empty() && o_.variant == "embedded") {
+        std::string what;
+        s = load_train_data(o_.id, arch_, want, &train_, &what);
+      } else {
+        return Status(ErrorCode::kInvalidArgument, kNoOffset,
+                      "use case '" + o_.id + "' has no training data for fine-tuning (set \"train_data\")");
+      }
+      if (!s.ok()) return s;
+      train_all_ = train_.size() < want;
+    }
+    return fine_tune_net(*net_, o_.id, train_, options, o_.threads, report);
+  }
+
  private:
   Status load_data() {
     const int64_t limit = o_.limit > 0 ? o_.limit : (o_.data.empty() ? default_limit(o_.id) : 0);
@@ -205,6 +229,8 @@ class TorchUseCase final : public UseCase {
   bool task_ = false;
   bool loaded_ = false;
   data::SampleSet data_;
+  data::SampleSet train_;   // the first samples of the training data, for fine_tune
+  bool train_all_ = false;  // train_ holds the whole training set
 };
 
 // Reads named tensors from a state dict / .npz (torch-free reader) or, failing

@@ -2,7 +2,7 @@
 // (data, augmentation, optimiser, schedule, seed, threads) and recorded in the
 // manifest written beside the model.
 #include "nnr/train.h"
-#include "torch/torch_usecase.h"
+#include "torch/train_data.h"
 
 #include <chrono>
 #include <cmath>
@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/functional/loss.h>
-#include <torch/nn/functional/padding.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
 #include <torch/utils.h>
@@ -66,49 +65,11 @@ Status apply_overrides(const std::map<std::string, double>& over, Recipe* r) {
   return Status();
 }
 
-// Each image moved by its own random offset in [-pad, pad]^2; borders are
-// replicated, so the background stays background.
-torch::Tensor random_translate(const torch::Tensor& x, int pad) {
-  namespace F = torch::nn::functional;
-  const int64_t n = x.size(0), h = x.size(2), w = x.size(3);
-  const torch::Tensor padded =
-      F::pad(x, F::PadFuncOptions({pad, pad, pad, pad}).mode(torch::kReplicate));
-  const torch::Tensor off = torch::randint(0, 2 * pad + 1, {n, 2}, torch::kLong);
-  const int64_t* o = off.data_ptr<int64_t>();
-  torch::Tensor out = torch::empty_like(x);
-  for (int64_t i = 0; i < n; ++i) out[i].copy_(padded[i].narrow(1, o[2 * i], h).narrow(2, o[2 * i + 1], w));
-  return out;
-}
-
 std::string augmentation_text(const std::string& id, const Recipe& r) {
   if (id == "dcase") return "random circular time shift of up to 10 frames";
   std::string a = "random horizontal flip";
   if (r.crop_pad > 0) a += ", random translation of up to " + std::to_string(r.crop_pad) + " pixels (edges replicated)";
   return a;
-}
-
-Status load_train_data(const std::string& id, const models::Arch& arch, data::SampleSet* out, std::string* what) {
-  if (id == "dcase") {
-    std::string dir;
-    Status s = data::spoken_digits("train", &dir);
-    if (!s.ok()) return s;
-    data::LogMelOptions lm;
-    lm.n_mels = models::arch_int(arch, "n_mels");
-    lm.frames = models::arch_int(arch, "frames");
-    *what = "spoken digits (espeak-ng), train split: " + dir;
-    return data::load_wav_folder(dir, lm, 0, out);
-  }
-  if (id == "uc12b") {
-    std::vector<std::string> files;
-    Status s = data::embedded_photos("train", &files);
-    if (!s.ok()) return s;
-    const int64_t patch = models::arch_int(arch, "patch_size");
-    *what = "patches (stride " + std::to_string(patch / 2) + ") of " + std::to_string(files.size()) +
-            " photographs from " + data::photos_dir();
-    return data::load_image_patches(files, patch, patch / 2, 0, out);
-  }
-  *what = "Fashion-MNIST train (60000 images) from " + data::fashion_mnist_dir();
-  return data::load_idx(data::fashion_mnist_dir(), "train", models::arch_int(arch, "input_size"), 3, 0, out);
 }
 
 std::string test_data_description(const std::string& id) {
@@ -143,7 +104,7 @@ Status train_torch_usecase(const TrainOptions& o, TrainReport* report) {
 
   data::SampleSet train;
   std::string what;
-  s = load_train_data(o.id, arch, &train, &what);
+  s = torchuc::load_train_data(o.id, arch, 0, &train, &what);
   if (!s.ok()) return s;
   if (o.train_limit > 0) {
     train.truncate(o.train_limit);
@@ -174,23 +135,9 @@ Status train_torch_usecase(const TrainOptions& o, TrainReport* report) {
       const double lr = r.lr * 0.5 * (1.0 + std::cos(3.14159265358979 * static_cast<double>(step) / total));
       for (auto& g : opt->param_groups()) g.options().set_lr(lr);
       const int64_t cnt = std::min(bs, n - b);
-      torch::Tensor x = torch::empty({cnt, train.channels, train.height, train.width});
-      torch::Tensor labels = torch::empty({cnt}, torch::kLong);
-      for (int64_t i = 0; i < cnt; ++i) {
-        const int64_t k = order[b + i];
-        train.batch(k, 1, x.data_ptr<float>() + i * train.sample_size());
-        labels.data_ptr<int64_t>()[i] = train.labels[static_cast<size_t>(k)];
-      }
-      // Augmentation: horizontal flips of images; for spectrograms a random
-      // circular shift in time.
-      if (o.id == "dcase") {
-        const int64_t shift = torch::randint(-10, 11, {1}).item<int64_t>();
-        x = torch::roll(x, {shift}, {3});
-      } else {
-        const torch::Tensor flip = torch::rand({cnt}) < 0.5;
-        x = torch::where(flip.view({cnt, 1, 1, 1}), x.flip({3}), x);
-        if (r.crop_pad > 0) x = random_translate(x, r.crop_pad);
-      }
+      torch::Tensor x, labels;
+      torchuc::make_batch(train, order + b, cnt, &x, &labels);
+      x = torchuc::augment(o.id, x, r.crop_pad);
       opt->zero_grad();
       const torch::Tensor y = net->forward(x);
       const torch::Tensor loss = classify ? torch::nn::functional::cross_entropy(y, labels)

@@ -32,6 +32,45 @@ struct UseCaseOptions {
   // Architecture overrides (width_mult, num_classes, input_size, ...); an
   // unknown key is an error naming it.
   std::map<std::string, double> arch;
+  // Training data for the training-driven stages (fine-tuning, sparsity loss,
+  // local scaling); empty: the embedded training split where the model is the
+  // embedded one. A folder as `data` takes it.
+  std::string train_data;
+};
+
+// Fine-tuning of the current parameters on the use case's training data, for
+// the training-driven parameter reduction of the NNR paper's section V. Adam,
+// fixed seed and thread count: deterministic on one machine.
+struct FineTuneOptions {
+  // "weights": every parameter trains (less what `held` holds; factored
+  //   weights train through their factors);
+  // "scales": local scaling adaptation: every weight of rank >= 2 is frozen
+  //   and trains only a scale per output channel, W = W0 * s (s from 1);
+  // "bn_stats": no gradients; batch-norm running statistics re-estimated
+  //   from training batches.
+  std::string mode = "weights";
+  int64_t samples = 10000;  // training samples seen (the first ones of the training set)
+  int batch_size = 64;
+  double lr = 1e-4;
+  uint64_t seed = 1;
+  // The sparsity loss of the paper's eq. (3)-(4) added to the task loss:
+  // lambda set so that lambda * L_sparsity = m * L_task on the first batch.
+  // 0: task loss only.
+  double sparsity_m = 0.0;
+  // Per parameter name, elements held at their starting value (1 = held):
+  // the masks of sparsification, pruning and unification.
+  std::map<std::string, std::vector<uint8_t>> held;
+  // Per weight name, factors G (rows x r) and H (r x rest) with W = G H
+  // (low-rank decomposition): G and H train instead of W.
+  std::map<std::string, std::pair<Tensor, Tensor>> factors;
+};
+
+struct FineTuneReport {
+  int64_t steps = 0, samples = 0;
+  double first_loss = 0.0, last_loss = 0.0;  // task loss, mean over the first / last tenth of the steps
+  double seconds = 0.0;
+  std::map<std::string, std::pair<Tensor, Tensor>> factors;  // trained factors ("weights" with factors)
+  std::vector<Tensor> scales;  // "scales": per weight, <module>.weight_scaling, one value per output channel
 };
 
 struct UseCaseMetrics {
@@ -64,6 +103,15 @@ class UseCase {
   // that a model can be checked against the framework it came from. An error
   // for use cases without a network ("generic") or a mis-shaped input.
   virtual Status infer(const Tensor& input, Tensor* output) = 0;
+  // Trains the current parameters (see FineTuneOptions); afterwards
+  // parameters() returns the result. An error where the use case has no
+  // network or no training data.
+  virtual Status fine_tune(const FineTuneOptions& options, FineTuneReport* report) {
+    (void)options;
+    (void)report;
+    return Status(ErrorCode::kInvalidArgument, -1,
+                  "use case '" + id() + "' cannot be trained (no network or no training data)");
+  }
 };
 
 // Builds a use case. Errors name the missing file or the bad option.

@@ -1,0 +1,185 @@
+#include "pipeline/reductions.h"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace nnr {
+
+using json = nlohmann::json;
+
+bool is_weight(const Tensor& t) { return t.dtype == DType::kFloat32 && t.shape.size() >= 2 && t.numel() > 1; }
+
+json sparsify(std::vector<Tensor>& params, double ratio, double threshold) {
+  int64_t zeroed = 0, total = 0;
+  for (Tensor& t : params) {
+    if (!is_weight(t)) continue;
+    const size_t n = t.f32.size();
+    total += static_cast<int64_t>(n);
+    if (threshold > 0) {
+      for (float& v : t.f32)
+        if (v != 0.0f && std::fabs(v) < threshold) v = 0.0f, ++zeroed;
+      continue;
+    }
+    const size_t k = static_cast<size_t>(std::floor(ratio * static_cast<double>(n)));
+    if (k == 0) continue;
+    std::vector<float> mag(n);
+    for (size_t i = 0; i < n; ++i) mag[i] = std::fabs(t.f32[i]);
+    std::nth_element(mag.begin(), mag.begin() + static_cast<std::ptrdiff_t>(k - 1), mag.end());
+    const float cut = mag[k - 1];
+    // Ties at the cut: zero them in order until k are zero.
+    size_t left = k;
+    for (size_t i = 0; i < n && left; ++i)
+      if (std::fabs(t.f32[i]) < cut) t.f32[i] = 0.0f, --left;
+    for (size_t i = 0; i < n && left; ++i)
+      if (std::fabs(t.f32[i]) == cut && t.f32[i] != 0.0f) t.f32[i] = 0.0f, --left;
+    zeroed += static_cast<int64_t>(k - left);
+  }
+  return {{"weights_zeroed", zeroed}, {"weight_elements", total}};
+}
+
+namespace {
+
+// One micro-structured block: its weight and element indices.
+struct Block {
+  size_t tensor;
+  std::vector<size_t> elements;
+  double loss = 0.0;
+};
+
+std::vector<Block> cut_blocks(const std::vector<Tensor>& params, const std::array<int64_t, 3>& b) {
+  std::vector<Block> blocks;
+  for (size_t ti = 0; ti < params.size(); ++ti) {
+    const Tensor& t = params[ti];
+    if (!is_weight(t)) continue;
+    const int64_t out = t.shape[0], in = t.shape[1], k = t.numel() / (out * in);
+    for (int64_t o0 = 0; o0 < out; o0 += b[0])
+      for (int64_t i0 = 0; i0 < in; i0 += b[1])
+        for (int64_t k0 = 0; k0 < k; k0 += b[2]) {
+          Block blk{ti, {}, 0.0};
+          for (int64_t o = o0; o < std::min(out, o0 + b[0]); ++o)
+            for (int64_t i = i0; i < std::min(in, i0 + b[1]); ++i)
+              for (int64_t j = k0; j < std::min(k, k0 + b[2]); ++j)
+                blk.elements.push_back(static_cast<size_t>((o * in + i) * k + j));
+          blocks.push_back(std::move(blk));
+        }
+  }
+  return blocks;
+}
+
+// The `ratio` share of blocks with the smallest loss, ties by position.
+std::vector<size_t> smallest(const std::vector<Block>& blocks, double ratio) {
+  std::vector<size_t> order(blocks.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return blocks[a].loss < blocks[b].loss; });
+  order.resize(static_cast<size_t>(std::floor(ratio * static_cast<double>(blocks.size()))));
+  return order;
+}
+
+void mark(HeldMasks* held, const Tensor& t, size_t e) {
+  std::vector<uint8_t>& m = (*held)[t.name];
+  if (m.empty()) m.assign(t.f32.size(), 0);
+  m[e] = 1;
+}
+
+}  // namespace
+
+json prune_blocks(std::vector<Tensor>& params, double ratio, const std::array<int64_t, 3>& block, HeldMasks* held) {
+  std::vector<Block> blocks = cut_blocks(params, block);
+  for (Block& b : blocks) {
+    double s = 0;
+    for (size_t e : b.elements) s += double(params[b.tensor].f32[e]) * params[b.tensor].f32[e];
+    b.loss = s / static_cast<double>(b.elements.size());
+  }
+  int64_t zeroed = 0;
+  const std::vector<size_t> chosen = smallest(blocks, ratio);
+  for (size_t i : chosen)
+    for (size_t e : blocks[i].elements) {
+      Tensor& t = params[blocks[i].tensor];
+      t.f32[e] = 0.0f;
+      mark(held, t, e);
+      ++zeroed;
+    }
+  return {{"blocks", blocks.size()}, {"blocks_pruned", chosen.size()}, {"weights_zeroed", zeroed}};
+}
+
+json unify_blocks(std::vector<Tensor>& params, double ratio, const std::array<int64_t, 3>& block, HeldMasks* held) {
+  std::vector<Block> blocks = cut_blocks(params, block);
+  std::vector<double> mean_abs(blocks.size());
+  for (size_t bi = 0; bi < blocks.size(); ++bi) {
+    Block& b = blocks[bi];
+    const Tensor& t = params[b.tensor];
+    double m = 0;
+    for (size_t e : b.elements) m += std::fabs(t.f32[e]);
+    m /= static_cast<double>(b.elements.size());
+    double s = 0;
+    for (size_t e : b.elements) s += (std::fabs(t.f32[e]) - m) * (std::fabs(t.f32[e]) - m);
+    b.loss = s / static_cast<double>(b.elements.size());
+    mean_abs[bi] = m;
+  }
+  int64_t unified = 0;
+  const std::vector<size_t> chosen = smallest(blocks, ratio);
+  for (size_t i : chosen) {
+    Tensor& t = params[blocks[i].tensor];
+    const float q = static_cast<float>(mean_abs[i]);
+    for (size_t e : blocks[i].elements) {
+      t.f32[e] = t.f32[e] < 0 ? -q : (t.f32[e] > 0 ? q : 0.0f);
+      mark(held, t, e);
+      ++unified;
+    }
+  }
+  return {{"blocks", blocks.size()}, {"blocks_unified", chosen.size()}, {"weights_unified", unified}};
+}
+
+json low_rank(std::vector<Tensor>& params, json& settings, double energy, double rank_ratio) {
+  std::vector<Tensor> out;
+  int64_t before = 0, after = 0, decomposed = 0;
+  for (Tensor& t : params) {
+    if (!is_weight(t)) {
+      out.push_back(std::move(t));
+      continue;
+    }
+    const int64_t rows = t.shape[0], cols = t.numel() / rows;
+    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> w(t.f32.data(), rows, cols);
+    Eigen::BDCSVD<Eigen::MatrixXd> svd(w.cast<double>(), Eigen::ComputeThinU | Eigen::ComputeThinV);
+    const Eigen::VectorXd& sv = svd.singularValues();
+    const int64_t full = static_cast<int64_t>(sv.size());
+    int64_t r = full;
+    if (rank_ratio > 0) {
+      r = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(rank_ratio * static_cast<double>(full))));
+    } else {
+      const double total = sv.squaredNorm();
+      double kept = 0;
+      for (r = 0; r < full && (total == 0 || kept < energy * total);) kept += sv[r] * sv[r], ++r;
+      r = std::max<int64_t>(r, 1);
+    }
+    before += rows * cols;
+    if (r * (rows + cols) >= rows * cols) {  // no smaller
+      after += rows * cols;
+      out.push_back(std::move(t));
+      continue;
+    }
+    Tensor g, h;
+    g.name = t.name + "_G";
+    g.shape = {rows, r};
+    h.name = t.name + "_H";
+    h.shape = {r, cols};
+    g.f32.resize(static_cast<size_t>(rows * r));
+    h.f32.resize(static_cast<size_t>(r * cols));
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t k = 0; k < r; ++k) g.f32[static_cast<size_t>(i * r + k)] = static_cast<float>(svd.matrixU()(i, k) * sv[k]);
+    for (int64_t k = 0; k < r; ++k)
+      for (int64_t j = 0; j < cols; ++j) h.f32[static_cast<size_t>(k * cols + j)] = static_cast<float>(svd.matrixV()(j, k));
+    settings["decomposed_weight_shape"][t.name] = t.shape;
+    after += r * (rows + cols);
+    ++decomposed;
+    out.push_back(std::move(g));
+    out.push_back(std::move(h));
+  }
+  params = std::move(out);
+  return {{"weights_decomposed", decomposed}, {"weight_elements_before", before}, {"weight_elements_after", after}};
+}
+
+}  // namespace nnr

@@ -1,0 +1,51 @@
+// The arithmetic of the parameter-reduction stages (the NNR paper's
+// section V), on named tensors; no training here. A "weight" is a float32
+// tensor of rank >= 2.
+#ifndef NNR_HARNESS_REDUCTIONS_H
+#define NNR_HARNESS_REDUCTIONS_H
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nnr/tensor.h"
+
+namespace nnr {
+
+// Per tensor name, one flag per element: 1 where the element is held at its
+// value by any later fine-tuning (sparsified, pruned or unified elements).
+using HeldMasks = std::map<std::string, std::vector<uint8_t>>;
+
+bool is_weight(const Tensor& t);
+
+// Magnitude sparsification: of each weight, the `ratio` share of smallest
+// |w| (ratio > 0), or every |w| < threshold (threshold > 0), set to zero.
+nlohmann::json sparsify(std::vector<Tensor>& params, double ratio, double threshold);
+
+// Micro-structured blocks (spec'd by the paper's section V.B.2 and V.D):
+// each weight seen as out x in x kernel (kernel = the trailing dimensions,
+// 1 for a matrix) and cut into blocks of at most block[0] x block[1] x
+// block[2]. Pruning zeroes the `ratio` share of blocks (by count, over the
+// whole model) with the smallest mean square; unification gives every
+// element of the `ratio` share of blocks with the smallest unification loss
+// (mean square of |w| - mean |w|) the block's mean |w|, signs kept. The
+// changed elements are marked in `held`.
+nlohmann::json prune_blocks(std::vector<Tensor>& params, double ratio, const std::array<int64_t, 3>& block,
+                            HeldMasks* held);
+nlohmann::json unify_blocks(std::vector<Tensor>& params, double ratio, const std::array<int64_t, 3>& block,
+                            HeldMasks* held);
+
+// Low-rank decomposition: each weight W (as d0 x rest) replaced by factors
+// <W>_G = U_r S_r and <W>_H = V_r^T of its SVD, r the smallest rank keeping
+// the `energy` share of the squared singular values (or `rank_ratio` of the
+// full rank); kept only where the factors are smaller. The original shapes
+// go into settings["decomposed_weight_shape"].
+nlohmann::json low_rank(std::vector<Tensor>& params, nlohmann::json& settings, double energy, double rank_ratio);
+
+}  // namespace nnr
+
+#endif  // NNR_HARNESS_REDUCTIONS_H

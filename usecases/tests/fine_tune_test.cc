@@ -1,0 +1,219 @@
+// Fine-tuning (UseCase::fine_tune), the training behind the parameter-
+// reduction stages, on the embedded VGG16 with a few batches: the same seed
+// gives the same parameters bit for bit; held elements keep their values;
+// factored weights train through G and H and the network's weight is their
+// product; local scaling trains one scale per output channel and nothing
+// else; re-estimating batch-norm statistics (on the ResNet) leaves the
+// parameters alone; the
+// sparsity loss makes the weights sparser than the task loss alone; a use
+// case without training data says so.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "nnr/usecase.h"
+
+namespace nnr {
+namespace {
+
+std::unique_ptr<UseCase> vgg16() {
+  UseCaseOptions o;
+  o.id = "vgg16";
+  o.threads = 1;
+  o.limit = 64;
+  std::unique_ptr<UseCase> uc;
+  const Status s = make_usecase(o, &uc);
+  EXPECT_TRUE(s.ok()) << s.describe();
+  return uc;
+}
+
+FineTuneOptions few(const std::string& mode = "weights") {
+  FineTuneOptions o;
+  o.mode = mode;
+  o.samples = 96;
+  o.batch_size = 32;
+  o.lr = 1e-3;
+  o.seed = 7;
+  return o;
+}
+
+std::map<std::string, Tensor> by_name(const std::vector<Tensor>& ts) {
+  std::map<std::string, Tensor> m;
+  for (const Tensor& t : ts) m[t.name] = t;
+  return m;
+}
+
+bool is_weight(const Tensor& t) { return t.shape.size() >= 2; }
+
+double l1_over_l2(const std::vector<Tensor>& ts) {
+  double r = 0;
+  for (const Tensor& t : ts) {
+    if (!is_weight(t)) continue;
+    double l1 = 0, l2 = 0;
+    for (float v : t.f32) l1 += std::fabs(v), l2 += double(v) * v;
+    r += l1 / std::sqrt(l2);
+  }
+  return r;
+}
+
+TEST(FineTune, SameSeedSameParametersAndHeldElementsKept) {
+  std::unique_ptr<UseCase> uc = vgg16();
+  ASSERT_TRUE(uc);
+  const std::vector<Tensor> start = uc->parameters();
+  const Tensor* w = nullptr;
+  for (const Tensor& t : start)
+    if (is_weight(t)) {
+      w = &t;
+      break;
+    }
+  ASSERT_NE(w, nullptr);
+  FineTuneOptions o = few();
+  std::vector<uint8_t>& mask = o.held[w->name];
+  for (size_t i = 0; i < w->f32.size(); ++i) mask.push_back(i % 2);
+  FineTuneReport rep;
+  ASSERT_TRUE(uc->fine_tune(o, &rep).ok());
+  EXPECT_EQ(rep.steps, 3);
+  EXPECT_EQ(rep.samples, 96);
+  const std::vector<Tensor> first = uc->parameters();
+  ASSERT_TRUE(uc->load_parameters(start).ok());
+  ASSERT_TRUE(uc->fine_tune(o, &rep).ok());
+  const std::vector<Tensor> second = uc->parameters();
+  ASSERT_EQ(first.size(), second.size());
+  for (size_t i = 0; i < first.size(); ++i) EXPECT_TRUE(first[i].f32 == second[i].f32) << first[i].name;
+  const Tensor after = by_name(first).at(w->name);
+  size_t moved = 0;
+  for (size_t i = 0; i < mask.size(); ++i) {
+    if (mask[i]) EXPECT_EQ(after.f32[i], w->f32[i]) << i;
+    else moved += after.f32[i] != w->f32[i];
+  }
+  EXPECT_GT(moved, mask.size() / 4);
+  UseCaseMetrics m;
+  EXPECT_TRUE(uc->evaluate(&m).ok());
+  EXPECT_EQ(m.samples, 64);
+}
+
+TEST(FineTune, FactorsTrainAndTheWeightIsTheirProduct) {
+  std::unique_ptr<UseCase> uc = vgg16();
+  ASSERT_TRUE(uc);
+  const std::vector<Tensor> start = uc->parameters();
+  const Tensor* w = nullptr;
+  for (const Tensor& t : start)
+    if (t.shape.size() == 2) w = &t;  // the last linear layer
+  ASSERT_NE(w, nullptr);
+  const int64_t rows = w->shape[0], cols = w->shape[1], r = 3;
+  Tensor g, h;
+  g.name = w->name + "_G";
+  g.shape = {rows, r};
+  h.name = w->name + "_H";
+  h.shape = {r, cols};
+  for (int64_t i = 0; i < rows * r; ++i) g.f32.push_back(0.1f * std::sin(float(i)));
+  for (int64_t i = 0; i < r * cols; ++i) h.f32.push_back(0.1f * std::cos(float(i)));
+  FineTuneOptions o = few();
+  o.factors[w->name] = {g, h};
+  FineTuneReport rep;
+  const Status s = uc->fine_tune(o, &rep);
+  ASSERT_TRUE(s.ok()) << s.describe();
+  ASSERT_TRUE(rep.factors.count(w->name));
+  const Tensor& g2 = rep.factors.at(w->name).first;
+  const Tensor& h2 = rep.factors.at(w->name).second;
+  EXPECT_EQ(g2.name, g.name);
+  EXPECT_EQ(g2.shape, g.shape);
+  EXPECT_FALSE(g2.f32 == g.f32);
+  EXPECT_FALSE(h2.f32 == h.f32);
+  const Tensor now = by_name(uc->parameters()).at(w->name);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      double v = 0;
+      for (int64_t k = 0; k < r; ++k) v += double(g2.f32[i * r + k]) * h2.f32[k * cols + j];
+      EXPECT_NEAR(now.f32[i * cols + j], v, 1e-5) << i << "," << j;
+    }
+}
+
+TEST(FineTune, LocalScalingTrainsOnlyScales) {
+  std::unique_ptr<UseCase> uc = vgg16();
+  ASSERT_TRUE(uc);
+  const auto start = by_name(uc->parameters());
+  FineTuneReport rep;
+  ASSERT_TRUE(uc->fine_tune(few("scales"), &rep).ok());
+  size_t weights = 0;
+  for (const auto& [name, t] : start) weights += is_weight(t);
+  ASSERT_EQ(rep.scales.size(), weights);
+  const auto now = by_name(uc->parameters());
+  bool some_scale_moved = false;
+  for (const Tensor& s : rep.scales) {
+    ASSERT_GT(s.name.size(), 8u);
+    const std::string w = s.name.substr(0, s.name.size() - 8);  // <W>_scaling
+    ASSERT_TRUE(start.count(w)) << s.name;
+    const Tensor& w0 = start.at(w);
+    ASSERT_EQ(s.shape, std::vector<int64_t>{w0.shape[0]});
+    const int64_t per = w0.numel() / w0.shape[0];
+    for (int64_t i = 0; i < w0.numel(); ++i)
+      EXPECT_FLOAT_EQ(now.at(w).f32[i], w0.f32[i] * s.f32[i / per]) << w << " " << i;
+    for (float v : s.f32) some_scale_moved |= v != 1.0f;
+  }
+  EXPECT_TRUE(some_scale_moved);
+  for (const auto& [name, t] : start)
+    if (!is_weight(t)) EXPECT_TRUE(now.at(name).f32 == t.f32) << name << " changed";
+}
+
+TEST(FineTune, BatchNormStatisticsOnly) {
+  UseCaseOptions uo;
+  uo.id = "resnet50";  // VGG16 has no batch norm
+  uo.threads = 1;
+  uo.limit = 16;
+  std::unique_ptr<UseCase> uc;
+  ASSERT_TRUE(make_usecase(uo, &uc).ok());
+  ASSERT_TRUE(uc);
+  const auto start = by_name(uc->parameters());
+  FineTuneReport rep;
+  ASSERT_TRUE(uc->fine_tune(few("bn_stats"), &rep).ok());
+  const auto now = by_name(uc->parameters());
+  size_t stats_moved = 0;
+  for (const auto& [name, t] : start) {
+    const bool stat = name.find("running_") != std::string::npos;
+    if (stat) stats_moved += now.at(name).f32 != t.f32;
+    else EXPECT_TRUE(now.at(name).f32 == t.f32) << name << " changed";
+  }
+  EXPECT_GT(stats_moved, 0u);
+}
+
+TEST(FineTune, SparsityLossMakesWeightsSparser) {
+  std::unique_ptr<UseCase> uc = vgg16();
+  ASSERT_TRUE(uc);
+  const std::vector<Tensor> start = uc->parameters();
+  FineTuneOptions o = few();
+  o.samples = 192;
+  FineTuneReport rep;
+  ASSERT_TRUE(uc->fine_tune(o, &rep).ok());
+  const double plain = l1_over_l2(uc->parameters());
+  ASSERT_TRUE(uc->load_parameters(start).ok());
+  o.sparsity_m = 2.0;
+  ASSERT_TRUE(uc->fine_tune(o, &rep).ok());
+  const double sparse = l1_over_l2(uc->parameters());
+  EXPECT_LT(sparse, plain * 0.995) << "task only " << plain << ", with the sparsity loss " << sparse;
+}
+
+TEST(FineTune, RefusedWithoutTrainingData) {
+  UseCaseOptions o;
+  o.id = "vgg16";
+  o.variant = "full";  // random weights, no task
+  o.threads = 1;
+  std::unique_ptr<UseCase> uc;
+  ASSERT_TRUE(make_usecase(o, &uc).ok());
+  FineTuneReport rep;
+  const Status s = uc->fine_tune(few(), &rep);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cannot be trained"), std::string::npos) << s.message();
+  FineTuneOptions bad = few();
+  bad.mode = "everything";
+  std::unique_ptr<UseCase> e = vgg16();
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->fine_tune(bad, &rep).message().find("unknown fine-tuning mode"), std::string::npos);
+  bad = few();
+  bad.held["no.such.weight"] = {1};
+  EXPECT_NE(e->fine_tune(bad, &rep).message().find("no.such.weight"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nnr
