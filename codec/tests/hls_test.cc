@@ -322,6 +322,79 @@ TEST(Hls, MpsPruningAndDecompositionMaps) {
   EXPECT_TRUE(saw_mask);
 }
 
+// The writer's performance maps give the bits the syntax table of 2.4.1
+// prescribes (count = entries + 1, no class accuracies), and a stream
+// carrying all four maps decodes to the tensors of the same stream without.
+TEST(Hls, MpsWriterPerformanceMaps) {
+  ModelParameterSet m;
+  m.topology_carriage_flag = 1;
+  m.mps_quantization_method_flags = 1;
+  m.mps_qp_density = 2;
+  m.mps_quantization_parameter = -3;
+  PerformanceMaps maps;
+  maps.sparsification.push_back({1.0f, 0.5f, 0.75f});
+  const std::string body =
+      "1 1 0 0 0 001 0 0000000"
+      "010 1111111111101"
+      "00000010"                             // spm_count_thresholds 2: one entry
+      "00000000 00000000 10000000 00111111"  // 1.0f
+      "00000000 00000000 00000000 00111111"  // 0.5f
+      "00000000 00000000 01000000 00111111"  // 0.75f
+      "00000000"                             // spm_count_classes 0
+      "10000000"                             // spm_class_bitmask ue(7) 0
+      "10000000";                            // byte_alignment
+  EXPECT_EQ(write_mps_body(m, maps), bits(body));
+
+  maps.pruning.push_back({0.25f, 0.5f});
+  maps.unification.push_back({{8, 6, 1}, {8, 6}, {2, 2, 1}, 0.125f, 0.875f});
+  maps.decomposition.push_back({0.001f, 0.5f, 0.25f});
+  maps.decomposition.push_back({0.01f, 0.25f, 0.125f});
+  const NnrUnit u = parse_one(cat({kStr, unit(1, write_mps_body(m, maps))}));
+  EXPECT_EQ(u.mps.mps_sparsification_flag, 1);
+  EXPECT_EQ(u.mps.mps_pruning_flag, 1);
+  EXPECT_EQ(u.mps.mps_unification_flag, 1);
+  EXPECT_EQ(u.mps.mps_decomposition_performance_map_flag, 1);
+  EXPECT_EQ(u.mps.mps_quantization_parameter, -3);
+  ASSERT_EQ(u.mps.maps.size(), 4u);
+  EXPECT_EQ(u.mps.maps[3].count, 3);
+  std::vector<std::pair<std::string, uint64_t>> got;
+  for (const auto& map : u.mps.maps)
+    for (const SyntaxElement& e : map.elements) got.emplace_back(e.name, e.value);
+  auto value_of = [&](const std::string& name, int nth) -> uint64_t {
+    for (const auto& [n, v] : got)
+      if (n == name && nth-- == 0) return v;
+    return ~0ull;
+  };
+  EXPECT_EQ(value_of("pruning_ratio", 0), 0x3E800000u);          // 0.25f
+  EXPECT_EQ(value_of("reshaped_tensor_dimensions", 2), 1u);
+  EXPECT_EQ(value_of("super_block_dimensions", 1), 6u);
+  EXPECT_EQ(value_of("block_dimensions", 0), 2u);
+  EXPECT_EQ(value_of("upm_nn_accuracy", 0), 0x3F600000u);        // 0.875f
+  EXPECT_EQ(value_of("nn_reduction_ratio", 1), 0x3E000000u);     // 0.125f
+  EXPECT_EQ(value_of("dpm_count_classes", 1), 0u);
+
+  std::vector<Tensor> ts(1);
+  ts[0].name = "w";
+  ts[0].shape = {4, 5};
+  for (int i = 0; i < 20; ++i) ts[0].f32.push_back(0.1f * static_cast<float>(i - 7));
+  EncoderSettings plain, with_maps;
+  with_maps.performance_maps = maps;
+  EncodeResult a, b;
+  ASSERT_TRUE(encode(ts, plain, &a).ok());
+  ASSERT_TRUE(encode(ts, with_maps, &b).ok());
+  EXPECT_GT(b.stream.size(), a.stream.size());
+  DecodedModel da, db;
+  ASSERT_TRUE(decode(a.stream.data(), a.stream.size(), DecodeOptions(), &da).ok());
+  const Status s = decode(b.stream.data(), b.stream.size(), DecodeOptions(), &db);
+  ASSERT_TRUE(s.ok()) << s.describe();
+  ASSERT_EQ(da.tensors.size(), 1u);
+  ASSERT_EQ(db.tensors.size(), 1u);
+  EXPECT_TRUE(da.tensors[0].f32 == db.tensors[0].f32);
+  PerformanceMaps too_many;
+  too_many.pruning.resize(255);
+  EXPECT_THROW(write_mps_body(m, too_many), Error);
+}
+
 TEST(Hls, MpsUnificationMapLoopsOverTheBitmask) {
   // 2.4.1: the class-accuracy loop runs upm_class_bitmask times (sic), not
   // upm_count_classes times: 2 floats follow although count_classes is 9.

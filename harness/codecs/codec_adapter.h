@@ -29,6 +29,9 @@ struct CodecRun {
   double encode_seconds = 0, decode_seconds = 0;
   int encode_runs = 1, decode_runs = 1;
   std::vector<std::string> notices;
+  // The performance maps the decoded stream's model parameter set carries
+  // (spec 2.4.1: "sparsification", "pruning", ...), as the decoder read them.
+  std::vector<std::string> performance_maps;
 };
 
 struct CodecContext {

@@ -74,6 +74,9 @@ class InProcessCodec final : public CodecAdapter {
         &out->decode_runs);
     if (!st.ok()) return Status(st.code(), st.byte_offset(), "decoding: " + st.message());
     out->decoded.clear();
+    for (const NnrUnit& u : dec.units)
+      if (u.nnr_unit_type == NNR_MPS)
+        for (const PerformanceMap& m : u.mps.maps) out->performance_maps.push_back(m.kind);
     for (auto& t : dec.tensors) out->decoded.push_back(std::move(static_cast<Tensor&>(t)));
     out->verify_detail = first_difference(out->decoded, enc.reconstruction);
     out->verified = out->verify_detail.empty();

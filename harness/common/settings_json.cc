@@ -1,5 +1,7 @@
 #include "common/settings_json.h"
 
+#include <cmath>
+#include <map>
 #include <set>
 
 namespace nnr {
@@ -27,6 +29,69 @@ bool get_bool(const json& v, const std::string& path) {
 double get_number(const json& v, const std::string& path) {
   if (!v.is_number()) throw SettingsError{path, "expected a number"};
   return v.get<double>();
+}
+
+float get_float(const json& o, const char* key, const std::string& path) {
+  if (!o.contains(key)) throw SettingsError{path + "/" + key, "missing"};
+  const double x = get_number(o[key], path + "/" + key);
+  if (!std::isfinite(x) || std::fabs(x) > 3.4e38) throw SettingsError{path + "/" + key, "expected a finite float32"};
+  return static_cast<float>(x);
+}
+
+template <typename T>
+std::vector<T> get_dims(const json& o, const char* key, const std::string& path, uint64_t max) {
+  std::vector<T> d;
+  if (!o.contains(key)) return d;
+  const json& a = o[key];
+  if (!a.is_array() || a.size() > 254) throw SettingsError{path + "/" + key, "expected an array of at most 254 sizes"};
+  for (size_t i = 0; i < a.size(); ++i) {
+    const std::string p = path + "/" + key + "/" + std::to_string(i);
+    if (!a[i].is_number_integer() || a[i].get<int64_t>() < 0 || a[i].get<uint64_t>() > max)
+      throw SettingsError{p, "expected an integer in [0, " + std::to_string(max) + "]"};
+    d.push_back(static_cast<T>(a[i].get<uint64_t>()));
+  }
+  return d;
+}
+
+// "performance_maps": {"sparsification": [{"threshold", "non_zero_ratio",
+// "accuracy"}], "pruning": [{"ratio", "accuracy"}], "unification":
+// [{"reshaped_tensor_dimensions", "super_block_dimensions",
+// "block_dimensions", "threshold", "accuracy"}], "decomposition":
+// [{"mse_threshold", "accuracy", "reduction_ratio"}]}
+PerformanceMaps get_performance_maps(const json& v, const std::string& path) {
+  if (!v.is_object()) throw SettingsError{path, "expected an object"};
+  PerformanceMaps m;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string p = path + "/" + it.key();
+    const json& a = it.value();
+    if (!a.is_array() || a.size() > 254) throw SettingsError{p, "expected an array of at most 254 entries"};
+    static const std::map<std::string, std::set<std::string>> keys = {
+        {"sparsification", {"threshold", "non_zero_ratio", "accuracy"}},
+        {"pruning", {"ratio", "accuracy"}},
+        {"unification", {"reshaped_tensor_dimensions", "super_block_dimensions", "block_dimensions", "threshold", "accuracy"}},
+        {"decomposition", {"mse_threshold", "accuracy", "reduction_ratio"}}};
+    auto kind = keys.find(it.key());
+    if (kind == keys.end()) throw SettingsError{p, "unknown map (sparsification, pruning, unification, decomposition)"};
+    for (size_t i = 0; i < a.size(); ++i) {
+      const std::string q = p + "/" + std::to_string(i);
+      const json& e = a[i];
+      if (!e.is_object()) throw SettingsError{q, "expected an object"};
+      for (auto k = e.begin(); k != e.end(); ++k)
+        if (!kind->second.count(k.key())) throw SettingsError{q + "/" + k.key(), "unknown key"};
+      if (it.key() == "sparsification")
+        m.sparsification.push_back({get_float(e, "threshold", q), get_float(e, "non_zero_ratio", q), get_float(e, "accuracy", q)});
+      else if (it.key() == "pruning")
+        m.pruning.push_back({get_float(e, "ratio", q), get_float(e, "accuracy", q)});
+      else if (it.key() == "decomposition")
+        m.decomposition.push_back({get_float(e, "mse_threshold", q), get_float(e, "accuracy", q), get_float(e, "reduction_ratio", q)});
+      else
+        m.unification.push_back({get_dims<uint32_t>(e, "reshaped_tensor_dimensions", q, 0xFFFFFFFFu),
+                                 get_dims<uint8_t>(e, "super_block_dimensions", q, 255),
+                                 get_dims<uint8_t>(e, "block_dimensions", q, 255), get_float(e, "threshold", q),
+                                 get_float(e, "accuracy", q)});
+    }
+  }
+  return m;
 }
 
 }  // namespace
@@ -102,6 +167,8 @@ Status settings_from_json(const json& j, const std::string& path, EncoderSetting
         }
       } else if (k == "block_id_and_param_type_source") {
         // informative in manifests
+      } else if (k == "performance_maps") {
+        s->performance_maps = get_performance_maps(v, p);
       } else if (k == "model_kind") {
         if (!v.is_string()) throw SettingsError{p, "expected \"plain\", \"pytorch\" or \"tensorflow\""};
         const std::string m = v.get<std::string>();

@@ -14,13 +14,14 @@ bool is_weight(const Tensor& t) { return t.dtype == DType::kFloat32 && t.shape.s
 
 json sparsify(std::vector<Tensor>& params, double ratio, double threshold) {
   int64_t zeroed = 0, total = 0;
+  float largest = 0.0f;  // the largest magnitude set to zero
   for (Tensor& t : params) {
     if (!is_weight(t)) continue;
     const size_t n = t.f32.size();
     total += static_cast<int64_t>(n);
     if (threshold > 0) {
       for (float& v : t.f32)
-        if (v != 0.0f && std::fabs(v) < threshold) v = 0.0f, ++zeroed;
+        if (v != 0.0f && std::fabs(v) < threshold) largest = std::max(largest, std::fabs(v)), v = 0.0f, ++zeroed;
       continue;
     }
     const size_t k = static_cast<size_t>(std::floor(ratio * static_cast<double>(n)));
@@ -36,8 +37,9 @@ json sparsify(std::vector<Tensor>& params, double ratio, double threshold) {
     for (size_t i = 0; i < n && left; ++i)
       if (std::fabs(t.f32[i]) == cut && t.f32[i] != 0.0f) t.f32[i] = 0.0f, --left;
     zeroed += static_cast<int64_t>(k - left);
+    largest = std::max(largest, cut);
   }
-  return {{"weights_zeroed", zeroed}, {"weight_elements", total}};
+  return {{"weights_zeroed", zeroed}, {"weight_elements", total}, {"largest_zeroed", largest}};
 }
 
 namespace {

@@ -98,6 +98,23 @@ std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCas
       // Training stages use the model, which evaluations share.
       std::lock_guard<std::mutex> eval(uc.eval_mutex);
       *r = apply_stages(codec.stages, uc.original, uc.usecase.get());
+      // The reduced model's performance, for the stream's performance maps.
+      double accuracy = 0.0;
+      if (uc.usecase->has_task()) {
+        std::vector<Tensor> full;
+        std::string why;
+        if (!recompose(r->params, uc.original, &full, &why)) throw Error(ErrorCode::kInvalidData, kNoOffset, why);
+        Status st = uc.usecase->load_parameters(full);
+        UseCaseMetrics m;
+        if (st.ok()) st = uc.usecase->evaluate(&m);
+        if (!st.ok()) throw Error(st.code(), kNoOffset, "evaluating the reduced model: " + st.message());
+        const std::vector<std::string> names = uc.usecase->metric_names();
+        if (!names.empty() && m.values.count(names[0]))
+          accuracy = names[0] == "psnr" ? m.values[names[0]] : m.values[names[0]] / 100.0;
+        for (const auto& [k, v] : m.values) r->metrics[k] = v;
+      }
+      const json maps = performance_maps(*r, accuracy);
+      if (!maps.empty()) r->settings["performance_maps"] = maps;
     } catch (const std::exception& e) {
       r->params.clear();
       r->error = std::string("stages: ") + e.what();
@@ -184,6 +201,7 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
         coded = &reduced->params;
         for (auto it = reduced->settings.begin(); it != reduced->settings.end(); ++it) settings[it.key()] = it.value();
         r["stages"] = reduced->log;
+        if (!reduced->metrics.empty()) r["reduced_metrics"] = reduced->metrics;
       } else {
         r["stages"] = json::array();
       }
@@ -247,6 +265,7 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
         run = std::move(again);
       }
       const double mse = parameter_mse(uc.original, run.decoded);
+      if (!run.performance_maps.empty()) r["performance_maps"] = run.performance_maps;
       r["weight_mse"] = mse >= 0 ? json(mse) : json(nullptr);
       if (mse > 0 && uc.mean_square > 0) r["parameter_snr_db"] = 10.0 * std::log10(uc.mean_square / mse);
       decoded = std::move(run.decoded);

@@ -208,6 +208,36 @@ StageResult apply_stages(const json& stages, const std::vector<Tensor>& params, 
   return r;
 }
 
+json performance_maps(const StageResult& r, double accuracy) {
+  json maps = json::object();
+  int64_t weights = 0, nonzero = 0;
+  for (const Tensor& t : r.params) {
+    if (!is_weight(t)) continue;
+    weights += t.numel();
+    for (float v : t.f32) nonzero += v != 0.0f;
+  }
+  const double non_zero_ratio = weights ? static_cast<double>(nonzero) / static_cast<double>(weights) : 1.0;
+  for (const json& e : r.log) {
+    const std::string type = e.value("type", "");
+    const json& fx = e.contains("effect") ? e["effect"] : json::object();
+    if (type == "sparsify") {
+      maps["sparsification"].push_back({{"threshold", fx.value("largest_zeroed", 0.0)},
+                                        {"non_zero_ratio", non_zero_ratio}, {"accuracy", accuracy}});
+    } else if (type == "prune") {
+      maps["pruning"].push_back({{"ratio", e.value("ratio", 0.0)}, {"accuracy", accuracy}});
+    } else if (type == "unify") {
+      maps["unification"].push_back({{"block_dimensions", block_of(e)}, {"threshold", e.value("ratio", 0.0)},
+                                     {"accuracy", accuracy}});
+    } else if (type == "low_rank") {
+      const double before = fx.value("weight_elements_before", 0.0), after = fx.value("weight_elements_after", 0.0);
+      maps["decomposition"].push_back({{"mse_threshold", e.contains("energy") ? 1.0 - e["energy"].get<double>() : 0.0},
+                                       {"accuracy", accuracy},
+                                       {"reduction_ratio", before > 0 ? after / before : 1.0}});
+    }
+  }
+  return maps;
+}
+
 std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& coded, const std::vector<Tensor>& decoded,
                               UseCase& uc, json* settings, json* log) {
   const auto t0 = Clock::now();

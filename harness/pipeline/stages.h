@@ -38,6 +38,7 @@ struct StageResult {
   nlohmann::json settings = nlohmann::json::object();  // encoder settings the stages need (decomposed_weight_shape)
   nlohmann::json log = nlohmann::json::array();        // one entry per stage: type, options, seconds, effect
   HeldMasks held;
+  nlohmann::json metrics = nlohmann::json::object();  // of the reduced model, before coding (where evaluated)
   std::string error;           // why the stages could not run (then params is empty)
 };
 
@@ -50,6 +51,15 @@ bool stages_end_with_lsa(const nlohmann::json& stages);
 // Applies the stages (an "lsa" stage is left to apply_lsa). Training stages
 // fine-tune `usecase` (null: they fail); its parameters are left as trained.
 StageResult apply_stages(const nlohmann::json& stages, const std::vector<Tensor>& params, UseCase* usecase);
+
+// The MPS performance maps (encoder setting "performance_maps") that say
+// what the stages did: a sparsification entry per sparsify stage (largest
+// magnitude zeroed, the coded weights' non-zero ratio), a pruning entry per
+// prune stage, a unification entry per unify stage (its block dimensions), a
+// decomposition entry per low_rank stage (energy left out as mse_threshold,
+// the parameter ratio); each with `accuracy`, the reduced model's primary
+// metric (top-1 as a fraction, PSNR in dB; 0 without a task).
+nlohmann::json performance_maps(const StageResult& r, double accuracy);
 
 // Local scaling adaptation of a quantized model: `decoded` (the model's own
 // tensors, as decoded) loaded into `usecase`, a scale per output channel of

@@ -483,5 +483,61 @@ TEST_F(PipelineTest, StagesReduceTheModelBeforeCoding) {
   EXPECT_LT(lr["compression_ratio"].get<double>(), sparse["compression_ratio"].get<double>() * 2);
 }
 
+// Every stage on the embedded VGG16, trained on a few batches: each point
+// is coded, decoded bit for bit and evaluated; the records say what each
+// stage did; the stream's model parameter set carries the performance maps
+// of the tools used; a second run gives the same streams.
+TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
+  if (!NNR_TEST_HAVE_TORCH) GTEST_SKIP() << "built without the libtorch use cases";
+  const json ft = {{"samples", 64}, {"batch_size", 32}, {"lr", 1e-3}};
+  json codecs = json::array();
+  auto entry = [&](const std::string& label, json stages) {
+    codecs.push_back({{"type", "nnr"}, {"label", label}, {"stages", stages}, {"sweep", {{"qp", {-30}}}}});
+  };
+  entry("sparse", {{{"type", "sparsify"}, {"ratio", 0.5}, {"sparsity_loss", {{"m", 1.0}, {"samples", 64}, {"batch_size", 32}}}, {"fine_tune", ft}}});
+  entry("pruned", {{{"type", "prune"}, {"ratio", 0.3}, {"block", {2, 2, 1}}, {"fine_tune", ft}}});
+  entry("unified", {{{"type", "unify"}, {"ratio", 0.3}, {"block", {2, 2, 1}}, {"fine_tune", ft}}});
+  entry("lowrank", {{{"type", "low_rank"}, {"energy", 0.8}, {"fine_tune", ft}}});
+  entry("tuned", {{{"type", "fine_tune"}, {"samples", 64}, {"batch_size", 32}}, {{"type", "lsa"}, {"samples", 64}}});
+  const std::string cfg = (dir_ / "train.json").string();
+  std::ofstream(cfg) << json{{"name", "train"}, {"threads", 1},
+                             {"usecases", {{{"id", "vgg16"}, {"limit", 100}}}}, {"codecs", codecs}}
+                            .dump();
+  std::map<std::string, json> first;
+  for (int round = 0; round < 2; ++round) {
+    const std::string out = (dir_ / ("run" + std::to_string(round))).string();
+    const CommandResult r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
+    ASSERT_TRUE(r.ok()) << r.output_tail;
+    const auto recs = records_by_key(out);
+    ASSERT_EQ(recs.size(), 5u);
+    for (const auto& [key, rec] : recs) {
+      EXPECT_EQ(rec["status"], "ok") << key << ": " << rec.dump();
+      EXPECT_EQ(rec["verified"], true) << key;
+      EXPECT_EQ(rec["samples"], 100) << key;
+      if (round == 1) EXPECT_EQ(rec["stream_sha256"], first.at(key)["stream_sha256"]) << key << " differs between runs";
+    }
+    if (round == 0) first = recs;
+  }
+  const json& sparse = first.at("vgg16/sparse/qp=-30");
+  EXPECT_GE(sparse["zero_fraction"].get<double>(), 0.45);
+  EXPECT_EQ(sparse["stages"][0]["sparsity_training"]["steps"], 2);
+  EXPECT_EQ(sparse["stages"][0]["training"]["steps"], 2);
+  EXPECT_TRUE(sparse["reduced_metrics"].contains("top1"));
+  const json& lowrank = first.at("vgg16/lowrank/qp=-30");
+  EXPECT_LT(lowrank["parameters"].get<int64_t>(), first.at("vgg16/pruned/qp=-30")["parameters"].get<int64_t>());
+  const json& tuned = first.at("vgg16/tuned/qp=-30");
+  ASSERT_EQ(tuned["stages"].size(), 2u);
+  EXPECT_EQ(tuned["stages"][1]["type"], "lsa");
+  EXPECT_GT(tuned["stages"][1]["effect"]["weights_scaled"].get<int>(), 10);
+  EXPECT_GT(tuned["stream_bytes"].get<int64_t>(), tuned["stages"][1]["stream_bytes_before"].get<int64_t>());
+
+  // The stream's model parameter set says which tools were used, as the decoder read it.
+  EXPECT_EQ(sparse["performance_maps"], json::array({"sparsification"}));
+  EXPECT_EQ(first.at("vgg16/pruned/qp=-30")["performance_maps"], json::array({"pruning"}));
+  EXPECT_EQ(first.at("vgg16/unified/qp=-30")["performance_maps"], json::array({"unification"}));
+  EXPECT_EQ(lowrank["performance_maps"], json::array({"decomposition"}));
+  EXPECT_FALSE(tuned.contains("performance_maps"));
+}
+
 }  // namespace
 }  // namespace nnr

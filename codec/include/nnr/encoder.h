@@ -18,6 +18,36 @@ namespace nnr {
 // How parameter types are derived from names (spec 3.2).
 enum class ModelKind { kPlain, kPyTorch, kTensorFlow };
 
+// Performance maps of the model parameter set (spec 2.4.1): how the model
+// performs after a parameter-reduction tool, at one or more of its settings.
+// Statistics only, never used in reconstruction. A map is written, and its
+// mps_*_flag set, when it has entries (at most 254; the count field holds
+// entries + 1, as the reference decoder reads it). "accuracy" is the task's
+// primary metric of the reduced model; no per-class accuracies are written.
+struct PerformanceMaps {
+  struct Sparsification {
+    float threshold = 0, non_zero_ratio = 0, accuracy = 0;
+  };
+  struct Pruning {
+    float ratio = 0, accuracy = 0;
+  };
+  struct Unification {
+    std::vector<uint32_t> reshaped_tensor_dimensions;
+    std::vector<uint8_t> super_block_dimensions, block_dimensions;
+    float threshold = 0, accuracy = 0;
+  };
+  struct Decomposition {
+    float mse_threshold = 0, accuracy = 0, reduction_ratio = 0;
+  };
+  std::vector<Sparsification> sparsification;
+  std::vector<Pruning> pruning;
+  std::vector<Unification> unification;
+  std::vector<Decomposition> decomposition;
+  bool empty() const {
+    return sparsification.empty() && pruning.empty() && unification.empty() && decomposition.empty();
+  }
+};
+
 // The keys of a conformance manifest's `encoder_settings`.
 struct EncoderSettings {
   int qp = -38;
@@ -47,6 +77,7 @@ struct EncoderSettings {
   // from here, else [g, c].
   std::map<std::string, std::vector<int64_t>> decomposed_weight_shape;
   ModelKind model_kind = ModelKind::kPlain;
+  PerformanceMaps performance_maps;  // "performance_maps": written into the MPS
 };
 
 struct EncodeResult {

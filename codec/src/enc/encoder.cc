@@ -70,7 +70,7 @@ class StreamEncoder {
     mps.has_qp = true;
     mps.mps_qp_density = s_.qp_density;
     mps.mps_quantization_parameter = 0;
-    append(st, write_nnr_unit(NNR_MPS, write_mps_body(mps)));
+    append(st, write_nnr_unit(NNR_MPS, write_mps_body(mps, s_.performance_maps)));
     Topology tpl;
     tpl.topology_storage_format = s_.model_kind == ModelKind::kPyTorch      ? NNR_TPL_PYT
                                   : s_.model_kind == ModelKind::kTensorFlow ? NNR_TPL_TEF

@@ -38,15 +38,72 @@ std::vector<uint8_t> write_str_body(int general_profile_idc) {
   return bw.finish();
 }
 
-std::vector<uint8_t> write_mps_body(const ModelParameterSet& m) {
+namespace {
+
+// Entries + 1 in the count field: the reference decoder reads count - 1.
+uint64_t map_count(size_t entries, const char* kind) {
+  if (entries > 254) throw Error(ErrorCode::kInvalidArgument, kNoOffset, std::string(kind) + " performance map has more than 254 entries");
+  return entries + 1;
+}
+
+void write_performance_maps(BitWriter& bw, const PerformanceMaps& p) {
+  if (!p.sparsification.empty()) {
+    bw.u(8, map_count(p.sparsification.size(), "sparsification"));
+    for (const auto& e : p.sparsification) {
+      bw.flt(e.threshold);
+      bw.flt(e.non_zero_ratio);
+      bw.flt(e.accuracy);
+      bw.u(8, 0);   // spm_count_classes
+      bw.ue(7, 0);  // spm_class_bitmask
+    }
+  }
+  if (!p.pruning.empty()) {
+    bw.u(8, map_count(p.pruning.size(), "pruning"));
+    for (const auto& e : p.pruning) {
+      bw.flt(e.ratio);
+      bw.flt(e.accuracy);
+      bw.u(8, 0);
+      bw.ue(7, 0);
+    }
+  }
+  if (!p.unification.empty()) {
+    bw.u(8, map_count(p.unification.size(), "unification"));
+    for (const auto& e : p.unification) {
+      bw.ue(1, e.reshaped_tensor_dimensions.size() + 1);
+      for (uint32_t d : e.reshaped_tensor_dimensions) bw.ue(7, d);
+      bw.byte_alignment();
+      bw.u(8, map_count(e.super_block_dimensions.size(), "unification super-block"));
+      for (uint8_t d : e.super_block_dimensions) bw.u(8, d);
+      bw.u(8, map_count(e.block_dimensions.size(), "unification block"));
+      for (uint8_t d : e.block_dimensions) bw.u(8, d);
+      bw.flt(e.threshold);
+      bw.flt(e.accuracy);
+      bw.u(8, 0);   // upm_count_classes
+      bw.ue(7, 0);  // upm_class_bitmask (which bounds the class loop as the reference decoder reads it)
+    }
+  }
+  if (!p.decomposition.empty()) {
+    bw.u(8, map_count(p.decomposition.size(), "decomposition"));
+    for (const auto& e : p.decomposition) {
+      bw.flt(e.mse_threshold);
+      bw.flt(e.accuracy);
+      bw.flt(e.reduction_ratio);
+      bw.u(16, 0);  // dpm_count_classes
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> write_mps_body(const ModelParameterSet& m, const PerformanceMaps& maps) {
   if (!m.maps.empty())
-    throw Error(ErrorCode::kUnsupported, kNoOffset, "writing performance maps is not supported");
+    throw Error(ErrorCode::kUnsupported, kNoOffset, "performance maps are written from PerformanceMaps");
   BitWriter bw;
   bw.u(1, static_cast<uint64_t>(m.topology_carriage_flag));
-  bw.u(1, 0);
-  bw.u(1, 0);
-  bw.u(1, 0);
-  bw.u(1, 0);
+  bw.u(1, !maps.sparsification.empty());
+  bw.u(1, !maps.pruning.empty());
+  bw.u(1, !maps.unification.empty());
+  bw.u(1, !maps.decomposition.empty());
   bw.u(3, static_cast<uint64_t>(m.mps_quantization_method_flags));
   bw.u(1, static_cast<uint64_t>(m.mps_topology_indexed_reference_flag));
   bw.u(7, 0);
@@ -54,6 +111,7 @@ std::vector<uint8_t> write_mps_body(const ModelParameterSet& m) {
     bw.u(3, static_cast<uint64_t>(m.mps_qp_density));
     bw.i(13, m.mps_quantization_parameter);
   }
+  write_performance_maps(bw, maps);
   bw.byte_alignment();
   return bw.finish();
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bitio/bit_writer.h"
+#include "nnr/encoder.h"
 #include "nnr/syntax.h"
 
 namespace nnr {
@@ -17,7 +18,9 @@ std::vector<uint8_t> write_nnr_unit(int nnr_unit_type, const std::vector<uint8_t
                                     int partial_data_counter = -1);
 
 std::vector<uint8_t> write_str_body(int general_profile_idc);
-std::vector<uint8_t> write_mps_body(const ModelParameterSet& mps);
+// The MPS with its performance maps (the flags follow the maps; mps.maps,
+// the parsed form, must be empty).
+std::vector<uint8_t> write_mps_body(const ModelParameterSet& mps, const PerformanceMaps& maps = {});
 std::vector<uint8_t> write_lps_body(const LayerParameterSet& lps);
 std::vector<uint8_t> write_tpl_body(const Topology& tpl);
 std::vector<uint8_t> write_qnt_body(const QuantizationData& qnt);
