@@ -164,7 +164,16 @@ CodecEntry parse_codec(const JsonNode& n) {
     sp.metric = sn.at("metric").as_string();
     if (sp.metric.empty()) sn.at("metric").fail("expected a metric name (top1, psnr, parameter_snr_db, ...)");
     if (sn.has("tolerance") == sn.has("min")) sn.fail("expected one of \"tolerance\" (from the original) or \"min\"");
-    if (sn.has("tolerance")) {
+    if (sn.has("tolerance") && sn.at("tolerance").json().is_object()) {
+      // One tolerance per metric, for "primary" over use cases of several tasks.
+      const JsonNode t = sn.at("tolerance");
+      for (auto it = t.json().begin(); it != t.json().end(); ++it) {
+        const double v = t.at(it.key()).as_number();
+        if (!(v >= 0) || !std::isfinite(v)) t.at(it.key()).fail("expected a number >= 0");
+        sp.tolerances[it.key()] = v;
+      }
+      if (sp.tolerances.empty()) t.fail("expected at least one metric's tolerance");
+    } else if (sn.has("tolerance")) {
       sp.tolerance = sn.at("tolerance").as_number();
       if (!(*sp.tolerance >= 0) || !std::isfinite(*sp.tolerance)) sn.at("tolerance").fail("expected a number >= 0");
     } else {

@@ -28,8 +28,9 @@ const char* codec_type_name(CodecType t);
 // each combination of the other swept settings: the largest qp whose
 // `metric` is at least the original's less `tolerance`, or at least `min`.
 struct SearchSpec {
-  std::string metric;
+  std::string metric;  // a metric name, or "primary": each use case's first (top1, psnr, ...)
   std::optional<double> tolerance, min;
+  std::map<std::string, double> tolerances;  // "tolerance": {"top1": 0.5, "psnr": 0.2}, by metric
   int qp_min = -64, qp_max = -8;
 };
 

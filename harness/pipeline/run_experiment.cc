@@ -429,6 +429,21 @@ static Status run_searches(const RunConfig& cfg, size_t u, size_t static_points,
         return use.label + "/" + codec.label + "/" + point_label(p);
       };
       const std::string what = use.label + "/" + codec.label + (combo.empty() ? "" : "/" + point_label(combo));
+      // "primary": the use case's first metric, with its tolerance.
+      std::string metric = sp.metric;
+      if (metric == "primary") {
+        const std::vector<std::string> names = state.usecase->metric_names();
+        metric = names.empty() ? "parameter_snr_db" : names[0];
+      }
+      std::optional<double> tolerance = sp.tolerance;
+      if (!sp.tolerances.empty()) {
+        auto t = sp.tolerances.find(metric);
+        if (t == sp.tolerances.end()) {
+          std::fprintf(o.log, "nnr: %s: no search: no tolerance for %s\n", what.c_str(), metric.c_str());
+          continue;
+        }
+        tolerance = t->second;
+      }
       double target = 0;
       if (sp.min) {
         target = *sp.min;
@@ -437,20 +452,20 @@ static Status run_searches(const RunConfig& cfg, size_t u, size_t static_points,
         for (const CodecEntry& c : cfg.codecs)
           if (c.type == CodecType::kOriginal) {
             auto it = known.find(use.label + "/" + c.label + "/-");
-            if (it != known.end() && it->second.value("status", "") == "ok") orig = metric_of(it->second, sp.metric);
+            if (it != known.end() && it->second.value("status", "") == "ok") orig = metric_of(it->second, metric);
           }
         if (!orig) {
           std::fprintf(o.log, "nnr: %s: no search: the original model has no %s here\n", what.c_str(),
-                       sp.metric.c_str());
+                       metric.c_str());
           continue;
         }
-        target = *orig - *sp.tolerance;
+        target = *orig - *tolerance;
       }
       std::map<int, QpProbe> seen;
       for (int qp = sp.qp_min; qp <= sp.qp_max; ++qp) {
         auto it = known.find(key_of(qp));
         if (it == known.end()) continue;
-        const auto m = metric_of(it->second, sp.metric);
+        const auto m = metric_of(it->second, metric);
         seen[qp] = QpProbe{it->second.value("status", "") == "ok" && m.has_value(), m.value_or(0.0)};
       }
       Status failure;
@@ -472,9 +487,9 @@ static Status run_searches(const RunConfig& cfg, size_t u, size_t static_points,
         known[w.key] = r;
         ++sum->done;
         if (r.value("status", "") != "ok") ++sum->failed;
-        const auto m = metric_of(r, sp.metric);
+        const auto m = metric_of(r, metric);
         std::fprintf(o.log, "nnr: search %s: qp %d: %s\n", what.c_str(), qp,
-                     m ? (sp.metric + " " + std::to_string(*m) + (*m >= target ? " (transparent)" : "")).c_str()
+                     m ? (metric + " " + std::to_string(*m) + (*m >= target ? " (transparent)" : "")).c_str()
                        : r.value("error", std::string("no metric")).c_str());
         return QpProbe{r.value("status", "") == "ok" && m.has_value(), m.value_or(0.0)};
       });
@@ -482,15 +497,15 @@ static Status run_searches(const RunConfig& cfg, size_t u, size_t static_points,
       if (interrupt_signal()) return Status();
       if (!s.chosen) {
         std::fprintf(o.log, "nnr: search %s: no qp in [%d, %d] is transparent (%s >= %g)\n", what.c_str(),
-                     sp.qp_min, sp.qp_max, sp.metric.c_str(), target);
+                     sp.qp_min, sp.qp_max, metric.c_str(), target);
         continue;
       }
       json r = known.at(key_of(*s.chosen));
       if (r.value("transparent", false)) continue;  // chosen in an earlier run
       r["transparent"] = true;
-      json info = {{"metric", sp.metric}, {"target", target}, {"qp_min", sp.qp_min}, {"qp_max", sp.qp_max},
+      json info = {{"metric", metric}, {"target", target}, {"qp_min", sp.qp_min}, {"qp_max", sp.qp_max},
                    {"probed", s.probed.size()}};
-      if (sp.tolerance) info["tolerance"] = *sp.tolerance;
+      if (tolerance) info["tolerance"] = *tolerance;
       r["search"] = info;
       Status a = log.append(r);
       if (!a.ok()) return a;

@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
-
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 
@@ -66,8 +66,12 @@ Status draw_curve(const UseCaseSummary& uc, const std::string& dir, const std::s
     }
   }
   std::vector<const CodecSummary*> lines;
+  std::vector<std::string> pipelines;
   for (const auto& c : uc.codecs)
-    if (!c.curve.empty()) lines.push_back(&c);
+    if (!c.curve.empty()) {
+      lines.push_back(&c);
+      if (std::find(pipelines.begin(), pipelines.end(), c.pipeline) == pipelines.end()) pipelines.push_back(c.pipeline);
+    }
   auto script = [&](const std::string& terminal, const std::string& out) {
     std::string s = "set terminal " + terminal + "\nset output " + gp_str(out) + "\n";
     s += "set title " + gp_str(uc.usecase) + "\n";
@@ -85,8 +89,14 @@ Status draw_curve(const UseCaseSummary& uc, const std::string& dir, const std::s
       size_t block = 0;
       for (size_t k = 0; k < uc.codecs.size(); ++k)
         if (&uc.codecs[k] == lines[i]) block = k;
+      // As the paper's Fig. 5: one colour per pipeline (reduced model), the
+      // anchor on it dashed.
+      const size_t colour = static_cast<size_t>(
+          std::find(pipelines.begin(), pipelines.end(), lines[i]->pipeline) - pipelines.begin());
       s += (i ? ", " : "") + gp_str(dat) + " index " + std::to_string(block) +
-           " using 1:2 with linespoints title " + gp_str(lines[i]->codec);
+           " using 1:2 with linespoints linecolor " + std::to_string(colour + 1) + " pointtype " +
+           std::to_string(i % 13 + 1) + " dashtype " + (lines[i]->codec_type == "anchor" ? "2" : "1") + " title " +
+           gp_str(lines[i]->codec);
     }
     if (uc.original_metric) s += std::string(lines.empty() ? "" : ", ") + "orig with lines dashtype 2 title \"original\"";
     return s + "\n";

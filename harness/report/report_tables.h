@@ -26,6 +26,11 @@ struct CurvePoint {
 
 struct CodecSummary {
   std::string codec;
+  std::string codec_type;  // nnr, anchor, external
+  // The parameter reduction before coding: its stages' types joined by "+"
+  // (local scaling left out, so that an NNR pipeline with it and the anchor
+  // on the same reduced model share one), "original" for none.
+  std::string pipeline = "original";
   std::vector<CurvePoint> curve;  // ordered by c_r
   // Smallest c_r whose primary metric stays within tolerance of the original.
   std::optional<CurvePoint> transparent;
