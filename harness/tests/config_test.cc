@@ -219,7 +219,7 @@ namespace {
 // its placeholder paths point at files).
 TEST(ShippedConfigs, Validate) {
   const std::string dir = std::string(NNR_SOURCE_DIR) + "/configs/";
-  for (const char* name : {"default.json", "scale.json", "nightly.json"}) {
+  for (const char* name : {"default.json", "scale.json", "nightly.json", "paper.json"}) {
     if (std::string(name) == "nightly.json" && !std::filesystem::exists(std::string(NNR_SHARED_DIR) + "/models")) {
       std::printf("skipping nightly.json: %s/models absent\n", NNR_SHARED_DIR);
       continue;
@@ -236,11 +236,29 @@ TEST(ShippedConfigs, Validate) {
   for (auto& u : doc["usecases"]) {
     u["model"] = (tmp / "m.pt").string();
     u["data"] = (tmp / "val").string();
+    u["train_data"] = (tmp / "val").string();
   }
   RunConfig c;
   const Status st = parse_run_config(doc, dir, &c);
   EXPECT_TRUE(st.ok()) << st.message();
   std::filesystem::remove_all(tmp);
+}
+
+// A per-metric tolerance and "primary" are accepted; a bad tolerance names
+// its path; lsa only with an nnr codec.
+TEST(ShippedConfigs, SearchToleranceByMetricAndLsaCodec) {
+  nlohmann::json doc = nlohmann::json::parse(R"({"name": "t", "usecases": [{"id": "vgg16"}], "codecs": [
+    {"type": "original"},
+    {"type": "nnr", "search": {"metric": "primary", "tolerance": {"top1": 0.5, "psnr": 0.2}}}]})");
+  RunConfig c;
+  EXPECT_TRUE(parse_run_config(doc, "", &c).ok());
+  EXPECT_EQ(c.codecs[1].search->tolerances.at("psnr"), 0.2);
+  doc["codecs"][1]["search"]["tolerance"]["psnr"] = -1;
+  Status st = parse_run_config(doc, "", &c);
+  EXPECT_NE(st.message().find("/codecs/1/search/tolerance/psnr"), std::string::npos) << st.message();
+  doc["codecs"][1] = nlohmann::json::parse(R"({"type": "anchor", "stages": [{"type": "lsa"}], "sweep": {"qp": [-30]}})");
+  st = parse_run_config(doc, "", &c);
+  EXPECT_NE(st.message().find("/codecs/1/stages"), std::string::npos) << st.message();
 }
 
 }  // namespace

@@ -498,7 +498,9 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
   entry("pruned", {{{"type", "prune"}, {"ratio", 0.3}, {"block", {2, 2, 1}}, {"fine_tune", ft}}});
   entry("unified", {{{"type", "unify"}, {"ratio", 0.3}, {"block", {2, 2, 1}}, {"fine_tune", ft}}});
   entry("lowrank", {{{"type", "low_rank"}, {"energy", 0.8}, {"fine_tune", ft}}});
-  entry("tuned", {{{"type", "fine_tune"}, {"samples", 64}, {"batch_size", 32}}, {{"type", "lsa"}, {"samples", 64}}});
+  entry("tuned", {{{"type", "fine_tune"}, {"samples", 64}, {"batch_size", 32}},
+                  {{"type", "bn_adapt"}, {"samples", 64}},
+                  {{"type", "lsa"}, {"samples", 64}}});
   const std::string cfg = (dir_ / "train.json").string();
   std::ofstream(cfg) << json{{"name", "train"}, {"threads", 1},
                              {"usecases", {{{"id", "vgg16"}, {"limit", 100}}}}, {"codecs", codecs}}
@@ -526,10 +528,11 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
   const json& lowrank = first.at("vgg16/lowrank/qp=-30");
   EXPECT_LT(lowrank["parameters"].get<int64_t>(), first.at("vgg16/pruned/qp=-30")["parameters"].get<int64_t>());
   const json& tuned = first.at("vgg16/tuned/qp=-30");
-  ASSERT_EQ(tuned["stages"].size(), 2u);
-  EXPECT_EQ(tuned["stages"][1]["type"], "lsa");
-  EXPECT_GT(tuned["stages"][1]["effect"]["weights_scaled"].get<int>(), 10);
-  EXPECT_GT(tuned["stream_bytes"].get<int64_t>(), tuned["stages"][1]["stream_bytes_before"].get<int64_t>());
+  ASSERT_EQ(tuned["stages"].size(), 3u);
+  EXPECT_EQ(tuned["stages"][1]["training"]["samples"], 64);
+  EXPECT_EQ(tuned["stages"][2]["type"], "lsa");
+  EXPECT_GT(tuned["stages"][2]["effect"]["weights_scaled"].get<int>(), 10);
+  EXPECT_GT(tuned["stream_bytes"].get<int64_t>(), tuned["stages"][2]["stream_bytes_before"].get<int64_t>());
 
   // The stream's model parameter set says which tools were used, as the decoder read it.
   EXPECT_EQ(sparse["performance_maps"], json::array({"sparsification"}));
