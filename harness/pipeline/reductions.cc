@@ -135,6 +135,67 @@ json unify_blocks(std::vector<Tensor>& params, double ratio, const std::array<in
   return {{"blocks", blocks.size()}, {"blocks_unified", chosen.size()}, {"weights_unified", unified}};
 }
 
+std::vector<double> filter_importance(const float* w, int64_t rows, int64_t cols) {
+  const size_t n = static_cast<size_t>(rows);
+  std::vector<double> d(n * n, 0.0);
+  double mean = 0.0;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i + 1; j < n; ++j) {
+      double s = 0;
+      for (int64_t k = 0; k < cols; ++k) {
+        const double x = double(w[i * cols + k]) - w[j * cols + k];
+        s += x * x;
+      }
+      d[i * n + j] = d[j * n + i] = std::sqrt(s);
+      mean += 2 * std::sqrt(s);
+    }
+  mean /= static_cast<double>(n * (n - 1));
+  // Transition matrix (rows sum to 1), then the equilibrium by power iteration.
+  std::vector<double> p(n * n);
+  for (size_t i = 0; i < n; ++i) {
+    double z = 0;
+    for (size_t j = 0; j < n; ++j) z += p[i * n + j] = std::exp(-(mean > 0 ? d[i * n + j] / mean : 0.0));
+    for (size_t j = 0; j < n; ++j) p[i * n + j] /= z;
+  }
+  std::vector<double> pi(n, 1.0 / static_cast<double>(n)), next(n);
+  for (int it = 0; it < 1000; ++it) {
+    std::fill(next.begin(), next.end(), 0.0);
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < n; ++j) next[j] += pi[i] * p[i * n + j];
+    double change = 0;
+    for (size_t j = 0; j < n; ++j) change += std::fabs(next[j] - pi[j]);
+    pi.swap(next);
+    if (change < 1e-12) break;
+  }
+  std::vector<double> s(n);
+  for (size_t i = 0; i < n; ++i) s[i] = std::exp(-1.0 / (static_cast<double>(n) * std::max(pi[i], 1e-300)));
+  return s;
+}
+
+json prune_filters(std::vector<Tensor>& params, double ratio, HeldMasks* held) {
+  int64_t channels = 0, pruned = 0;
+  for (Tensor& t : params) {
+    if (!is_weight(t) || t.shape[0] < 2) continue;
+    const int64_t rows = t.shape[0], cols = t.numel() / rows;
+    const std::vector<double> s = filter_importance(t.f32.data(), rows, cols);
+    std::vector<size_t> order(static_cast<size_t>(rows));
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return s[a] > s[b]; });
+    const size_t k = static_cast<size_t>(std::floor(ratio * static_cast<double>(rows)));
+    channels += rows;
+    for (size_t c = 0; c < k; ++c) {
+      const size_t row = order[c];
+      for (int64_t j = 0; j < cols; ++j) {
+        const size_t e = row * static_cast<size_t>(cols) + static_cast<size_t>(j);
+        t.f32[e] = 0.0f;
+        mark(held, t, e);
+      }
+      ++pruned;
+    }
+  }
+  return {{"channels", channels}, {"channels_pruned", pruned}};
+}
+
 json low_rank(std::vector<Tensor>& params, json& settings, double energy, double rank_ratio) {
   std::vector<Tensor> out;
   int64_t before = 0, after = 0, decomposed = 0;

@@ -39,6 +39,22 @@ nlohmann::json prune_blocks(std::vector<Tensor>& params, double ratio, const std
 nlohmann::json unify_blocks(std::vector<Tensor>& params, double ratio, const std::array<int64_t, 3>& block,
                             HeldMasks* held);
 
+// Filter pruning by graph diffusion (the paper's section V.B.1, eq. 5-6):
+// for each weight with at least two output channels, its rows m_i (one per
+// output channel) are the states of a Markov chain with transitions
+// p_ij = exp(-D(m_i, m_j)) / sum_z exp(-D(m_i, m_z)), D the Euclidean
+// distance divided by its mean over i != j (so that the weights' scale does
+// not matter), and S = exp(-1 / (sigma pi)) from the chain's equilibrium pi,
+// sigma = the number of channels. With eq. 6 as printed, pi (and so S) is
+// largest for a channel close to many others, i.e. redundant; the paper's
+// intent is to remove redundant channels, so the `ratio` share of each
+// weight's channels of largest S is zeroed (and held). The shapes stay as
+// they are (the network is not rebuilt smaller).
+nlohmann::json prune_filters(std::vector<Tensor>& params, double ratio, HeldMasks* held);
+
+// S of each row of a rows x cols matrix, as above.
+std::vector<double> filter_importance(const float* w, int64_t rows, int64_t cols);
+
 // Low-rank decomposition: each weight W (as d0 x rest) replaced by factors
 // <W>_G = U_r S_r and <W>_H = V_r^T of its SVD, r the smallest rank keeping
 // the `energy` share of the squared singular values (or `rank_ratio` of the

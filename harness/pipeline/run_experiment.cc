@@ -89,7 +89,11 @@ struct UseCaseState {
 // The parameters a codec entry codes: the model's, or its stages' result
 // (computed once; a failure too, so that every point names it).
 std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCaseState& uc) {
-  const std::string key = codec.stages.dump();
+  // Keyed without a trailing "lsa" (applied per point): entries that differ
+  // only by it share the reduced model.
+  json stages = codec.stages;
+  if (stages_end_with_lsa(stages)) stages.erase(stages.size() - 1);
+  const std::string key = stages.dump();
   std::lock_guard<std::mutex> lock(uc.reduced_mutex);
   auto it = uc.reduced.find(key);
   if (it == uc.reduced.end()) {

@@ -15,10 +15,15 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-const std::set<std::string> kFineTuneKeys = {"samples", "lr", "batch_size", "seed"};
+const std::set<std::string> kFineTuneKeys = {"samples", "epochs", "lr", "batch_size", "seed"};
 
 void check_fine_tune_options(const JsonNode& s) {
   if (s.has("samples")) s.at("samples").as_int(1, int64_t{1} << 40);
+  if (s.has("epochs")) {
+    const double e = s.at("epochs").as_number();
+    if (!(e > 0 && e <= 1000)) s.at("epochs").fail("expected a number of passes in (0, 1000]");
+    if (s.has("samples")) s.fail("expected one of \"samples\" or \"epochs\"");
+  }
   if (s.has("batch_size")) s.at("batch_size").as_int(1, 65536);
   if (s.has("seed")) s.at("seed").as_int(0);
   if (s.has("lr")) {
@@ -48,6 +53,7 @@ std::set<std::string> with(std::set<std::string> a, const std::set<std::string>&
 FineTuneOptions fine_tune_options(const json& s) {
   FineTuneOptions o;
   o.samples = s.value("samples", int64_t{10000});
+  o.epochs = s.value("epochs", 0.0);
   o.lr = s.value("lr", 1e-4);
   o.batch_size = s.value("batch_size", 64);
   o.seed = s.value("seed", uint64_t{1});
@@ -138,9 +144,15 @@ void check_stages(const JsonNode& stages) {
         check_fine_tune_options(l);
       }
     } else if (type == "prune" || type == "unify") {
-      s.allow_keys({"type", "ratio", "block", "fine_tune"});
+      s.allow_keys(type == "prune" ? std::set<std::string>{"type", "method", "ratio", "block", "fine_tune"}
+                                   : std::set<std::string>{"type", "ratio", "block", "fine_tune"});
       check_share(s.at("ratio"), true);
       check_block(s);
+      if (s.has("method")) {
+        const std::string m = s.at("method").as_string();
+        if (m != "blocks" && m != "filters") s.at("method").fail("expected \"blocks\" or \"filters\"");
+        if (m == "filters" && s.has("block")) s.at("block").fail("filter pruning takes no block");
+      }
     } else if (type == "low_rank") {
       s.allow_keys({"type", "energy", "rank_ratio", "fine_tune"});
       if (s.has("energy") == s.has("rank_ratio")) s.fail("expected one of \"energy\" or \"rank_ratio\"");
@@ -188,7 +200,9 @@ StageResult apply_stages(const json& stages, const std::vector<Tensor>& params, 
       e["effect"] = sparsify(r.params, s.value("ratio", 0.0), s.value("threshold", 0.0));
       hold_zeros(r);
     } else if (type == "prune") {
-      e["effect"] = prune_blocks(r.params, s.at("ratio").get<double>(), block_of(s), &r.held);
+      e["effect"] = s.value("method", "blocks") == "filters"
+                        ? prune_filters(r.params, s.at("ratio").get<double>(), &r.held)
+                        : prune_blocks(r.params, s.at("ratio").get<double>(), block_of(s), &r.held);
     } else if (type == "unify") {
       e["effect"] = unify_blocks(r.params, s.at("ratio").get<double>(), block_of(s), &r.held);
     } else if (type == "low_rank") {

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "config/json_reader.h"
+#include "pipeline/reductions.h"
 #include "pipeline/stages.h"
 
 namespace nnr {
@@ -127,6 +128,30 @@ TEST(Stages, UnifySharesOneMagnitudePerBlock) {
     }
   }
   EXPECT_EQ(r.log[0]["effect"]["blocks_unified"], 1);
+}
+
+// Graph diffusion: of four filters, three nearly equal and one apart, the
+// equilibrium favours the three; pruning a quarter removes one of them, a
+// half two of them, never the one apart.
+TEST(Stages, FilterPruningRemovesRedundantChannels) {
+  Tensor w;
+  w.name = "conv.weight";
+  w.shape = {4, 2, 1, 1};
+  w.f32 = {1.0f, 1.0f, 1.02f, 0.98f, 0.99f, 1.01f, -3.0f, 2.0f};
+  const std::vector<double> s = filter_importance(w.f32.data(), 4, 2);
+  EXPECT_LT(s[3], std::min({s[0], s[1], s[2]}));
+  for (double ratio : {0.25, 0.5}) {
+    const StageResult r = apply_stages(
+        json::parse(R"([{"type": "prune", "method": "filters", "ratio": )" + std::to_string(ratio) + "}]"), {w},
+        nullptr);
+    const auto& v = r.params[0].f32;
+    int zero_rows = 0;
+    for (int row = 0; row < 4; ++row) zero_rows += v[row * 2] == 0.0f && v[row * 2 + 1] == 0.0f;
+    EXPECT_EQ(zero_rows, ratio == 0.25 ? 1 : 2);
+    EXPECT_EQ(v[6], -3.0f);
+    EXPECT_EQ(v[7], 2.0f);
+    EXPECT_EQ(r.log[0]["effect"]["channels_pruned"], ratio == 0.25 ? 1 : 2);
+  }
 }
 
 TEST(Stages, ThresholdSparsificationAndHeldZeros) {

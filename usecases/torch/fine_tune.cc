@@ -69,7 +69,8 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
   torch::manual_seed(o.seed);
   const bool classify = id != "uc12b";
   const int64_t n = train.size(), bs = std::max(1, o.batch_size);
-  const int64_t steps = std::max<int64_t>(1, (o.samples + bs - 1) / bs);
+  const int64_t samples = o.epochs > 0 ? static_cast<int64_t>(std::ceil(o.epochs * static_cast<double>(n))) : o.samples;
+  const int64_t steps = std::max<int64_t>(1, (samples + bs - 1) / bs);
 
   std::map<std::string, torch::Tensor> params;
   for (auto& p : net.named_parameters(/*recurse=*/true)) params[p.key()] = p.value();

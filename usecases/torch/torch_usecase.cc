@@ -166,8 +166,9 @@ class TorchUseCase final : public UseCase {
 
   Status fine_tune(const FineTuneOptions& options, FineTuneReport* report) override {
     if (!task_) return UseCase::fine_tune(options, report);
-    const int64_t want = std::max<int64_t>(1, options.samples);
-    if (train_.size() < want && !train_all_) {
+    const bool whole = options.epochs > 0;
+    const int64_t want = whole ? 0 : std::max<int64_t>(1, options.samples);
+    if (!train_all_ && (whole || train_.size() < want)) {
       // Only the samples the fine-tuning will see (the first ones) are read.
       train_ = data::SampleSet();
       Status s;
@@ -181,7 +182,7 @@ class TorchUseCase final : public UseCase {
                       "use case '" + o_.id + "' has no training data for fine-tuning (set \"train_data\")");
       }
       if (!s.ok()) return s;
-      train_all_ = train_.size() < want;
+      train_all_ = whole || train_.size() < want;
     }
     return fine_tune_net(*net_, o_.id, train_, options, o_.threads, report);
   }

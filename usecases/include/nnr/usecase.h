@@ -50,6 +50,7 @@ struct FineTuneOptions {
   //   from training batches.
   std::string mode = "weights";
   int64_t samples = 10000;  // training samples seen (the first ones of the training set)
+  double epochs = 0.0;      // > 0: instead of `samples`, this many passes over the whole training set
   int batch_size = 64;
   double lr = 1e-4;
   uint64_t seed = 1;
