@@ -72,9 +72,20 @@ Status draw_curve(const UseCaseSummary& uc, const std::string& dir, const std::s
       lines.push_back(&c);
       if (std::find(pipelines.begin(), pipelines.end(), c.pipeline) == pipelines.end()) pipelines.push_back(c.pipeline);
     }
-  auto script = [&](const std::string& terminal, const std::string& out) {
+  // The zoomed view: the band of ten tolerances below the original, where
+  // the transparent points are (the paper's Fig. 5 reads there).
+  const bool zoomable = uc.original_metric && uc.tolerance > 0;
+  auto script = [&](const std::string& terminal, const std::string& out, bool zoom = false) {
     std::string s = "set terminal " + terminal + "\nset output " + gp_str(out) + "\n";
-    s += "set title " + gp_str(uc.usecase) + "\n";
+    s += "set title " + gp_str(uc.usecase + (zoom ? " (near the original)" : "")) + "\n";
+    if (zoom) {
+      char b[128];
+      std::snprintf(b, sizeof b, "set yrange [%.17g:%.17g]\n", *uc.original_metric - 10 * uc.tolerance,
+                    *uc.original_metric + 2 * uc.tolerance);
+      s += b;
+    } else {
+      s += "set autoscale y\n";
+    }
     s += "set xlabel " + gp_str("compression ratio c_r (% of the float32 size)") + "\n";
     s += "set ylabel " + gp_str(metric_axis(uc.primary_metric)) + "\n";
     s += "set logscale x\nset grid\nset key bottom right\n";
@@ -102,10 +113,13 @@ Status draw_curve(const UseCaseSummary& uc, const std::string& dir, const std::s
     return s + "\n";
   };
   const std::string png = dir + "/" + stem + ".png", svg = dir + "/" + stem + ".svg";
+  const std::string zpng = dir + "/" + stem + "_zoom.png", zsvg = dir + "/" + stem + "_zoom.svg";
   {
     std::ofstream f(gp);
     if (!f) return Status(ErrorCode::kIo, kNoOffset, gp + ": cannot write");
     f << script("pngcairo size 900,600 noenhanced", png) << script("svg size 900,600 noenhanced", svg);
+    if (zoomable)
+      f << script("pngcairo size 900,600 noenhanced", zpng, true) << script("svg size 900,600 noenhanced", zsvg, true);
   }
   if (lines.empty() && !uc.original_metric) {
     *note = uc.usecase + ": nothing to plot";
@@ -123,6 +137,10 @@ Status draw_curve(const UseCaseSummary& uc, const std::string& dir, const std::s
   }
   drawn->push_back(png);
   drawn->push_back(svg);
+  if (zoomable) {
+    drawn->push_back(zpng);
+    drawn->push_back(zsvg);
+  }
   return Status();
 }
 
