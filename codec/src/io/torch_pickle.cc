@@ -69,6 +69,22 @@ const StorageType kStorageTypes[] = {
 class Unpickler {
  public:
   Unpickler(const uint8_t* d, size_t n, std::string what) : d_(d), n_(n), what_(std::move(what)) {}
+  // A pickle can make cycles (a list appended to itself through the memo),
+  // which reference counting never frees: every object still alive is
+  // emptied, which breaks them.
+  ~Unpickler() {
+    stack_.clear();
+    memo_.clear();
+    for (const std::weak_ptr<Obj>& w : made_)
+      if (Ref r = w.lock()) {
+        std::vector<Ref> items = std::move(r->items);
+        std::vector<std::pair<Ref, Ref>> dict = std::move(r->dict);
+        r->items.clear();
+        r->dict.clear();
+      }
+  }
+  Unpickler(const Unpickler&) = delete;
+  Unpickler& operator=(const Unpickler&) = delete;
 
   Ref run() {
     while (true) {
@@ -349,6 +365,13 @@ class Unpickler {
   std::string what_;
   std::vector<Ref> stack_;
   std::map<uint64_t, Ref> memo_;
+  std::vector<std::weak_ptr<Obj>> made_;  // every object made, for the destructor
+
+  Ref make(Obj::Kind k) {
+    Ref r = nnr::make(k);
+    made_.push_back(r);
+    return r;
+  }
 };
 
 }  // namespace
