@@ -6,26 +6,41 @@
 
 namespace nnr::torchuc {
 
+namespace {
+
+// The two readers both splits share: spectrograms of a wav folder (dcase)
+// and overlapping patches (stride half a patch) of images (uc12b).
+Status load_spectrograms(const models::Arch& arch, const std::string& dir, int64_t limit, data::SampleSet* out) {
+  data::LogMelOptions lm;
+  lm.n_mels = models::arch_int(arch, "n_mels");
+  lm.frames = models::arch_int(arch, "frames");
+  return data::load_wav_folder(dir, lm, limit, out);
+}
+
+Status load_patches(const models::Arch& arch, const std::vector<std::string>& files, int64_t limit,
+                    data::SampleSet* out) {
+  const int64_t patch = models::arch_int(arch, "patch_size");
+  return data::load_image_patches(files, patch, patch / 2, limit, out);
+}
+
+}  // namespace
+
 Status load_train_data(const std::string& id, const models::Arch& arch, int64_t limit, data::SampleSet* out,
                        std::string* what) {
   if (id == "dcase") {
     std::string dir;
     Status s = data::spoken_digits("train", &dir);
     if (!s.ok()) return s;
-    data::LogMelOptions lm;
-    lm.n_mels = models::arch_int(arch, "n_mels");
-    lm.frames = models::arch_int(arch, "frames");
     *what = "spoken digits (espeak-ng), train split: " + dir;
-    return data::load_wav_folder(dir, lm, limit, out);
+    return load_spectrograms(arch, dir, limit, out);
   }
   if (id == "uc12b") {
     std::vector<std::string> files;
     Status s = data::embedded_photos("train", &files);
     if (!s.ok()) return s;
-    const int64_t patch = models::arch_int(arch, "patch_size");
-    *what = "patches (stride " + std::to_string(patch / 2) + ") of " + std::to_string(files.size()) +
-            " photographs from " + data::photos_dir();
-    return data::load_image_patches(files, patch, patch / 2, limit, out);
+    *what = "patches (stride " + std::to_string(models::arch_int(arch, "patch_size") / 2) + ") of " +
+            std::to_string(files.size()) + " photographs from " + data::photos_dir();
+    return load_patches(arch, files, limit, out);
   }
   *what = "Fashion-MNIST train (60000 images) from " + data::fashion_mnist_dir();
   return data::load_idx(data::fashion_mnist_dir(), "train", models::arch_int(arch, "input_size"), 3, limit, out);
@@ -33,18 +48,11 @@ Status load_train_data(const std::string& id, const models::Arch& arch, int64_t 
 
 Status load_train_folder(const std::string& id, const models::Arch& arch, const std::string& dir, int64_t limit,
                          data::SampleSet* out) {
-  if (id == "dcase") {
-    data::LogMelOptions lm;
-    lm.n_mels = models::arch_int(arch, "n_mels");
-    lm.frames = models::arch_int(arch, "frames");
-    return data::load_wav_folder(dir, lm, limit, out);
-  }
+  if (id == "dcase") return load_spectrograms(arch, dir, limit, out);
   if (id == "uc12b") {
     std::vector<std::string> files;
     Status s = data::list_images(dir, &files);
-    const int64_t patch = models::arch_int(arch, "patch_size");
-    if (s.ok()) s = data::load_image_patches(files, patch, patch / 2, limit, out);
-    return s;
+    return s.ok() ? load_patches(arch, files, limit, out) : s;
   }
   const int64_t size = models::arch_int(arch, "input_size");
   if (data::is_idx_folder(dir, "train")) return data::load_idx(dir, "train", size, 3, limit, out);
