@@ -58,19 +58,48 @@ VectorResult compare_outputs(const ConformanceVector& v, const std::vector<Decod
   return r;
 }
 
-VectorResult run_vector_in_process(const ConformanceVector& v, const DecodeOptions& options) {
-  const auto t0 = std::chrono::steady_clock::now();
+namespace {
+
+// One stream (of a single vector, or a step of a sequence with `state`).
+VectorResult run_stream(const ConformanceVector& v, const std::string& stream,
+                        const std::vector<ExpectedTensor>& expected, const DecodeOptions& options,
+                        DecoderState* state) {
   VectorResult r;
   std::vector<uint8_t> bytes;
-  Status s = read_file(v.stream_path, &bytes);
+  Status s = read_file(stream, &bytes);
   if (s.ok()) {
     DecodedModel model;
-    s = decode(bytes.data(), bytes.size(), options, &model);
-    if (s.ok()) r = compare_outputs(v, model.tensors);
+    s = decode(bytes.data(), bytes.size(), options, state, &model, nullptr);
+    if (s.ok()) {
+      ConformanceVector step = v;
+      step.expected = expected;
+      r = compare_outputs(step, model.tensors);
+    }
   }
   if (!s.ok()) {
     r.pass = false;
-    r.reason = "decoder error: " + s.describe(v.stream_path);
+    r.reason = "decoder error: " + s.describe(stream);
+  }
+  return r;
+}
+
+}  // namespace
+
+VectorResult run_vector_in_process(const ConformanceVector& v, const DecodeOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  VectorResult r;
+  if (v.is_sequence()) {
+    // Each step decoded with the state the steps before it left.
+    DecoderState state;
+    for (const ConformanceVector::Step& st : v.steps) {
+      r = run_stream(v, st.stream_path, st.expected, options, &state);
+      if (!r.pass) {
+        r.reason = st.name + ": " + r.reason;
+        break;
+      }
+    }
+  } else {
+    r = run_stream(v, v.stream_path, v.expected, options, nullptr);
   }
   r.name = v.name;
   r.dir = v.dir;

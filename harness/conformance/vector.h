@@ -28,6 +28,17 @@ struct ConformanceVector {
   // or a summary of its "encoder_settings".
   std::vector<std::string> tools;
   std::vector<ExpectedTensor> expected;
+  // A sequence vector (edition 2): its streams in decoding order, each an
+  // update of the model decoded so far, with that step's expected output
+  // (`stream_path` and `expected` above are empty then).
+  struct Step {
+    std::string name;  // the step's folder, e.g. "step-01"
+    std::string stream_path;
+    std::string stream_sha256;
+    std::vector<ExpectedTensor> expected;
+  };
+  std::vector<Step> steps;
+  bool is_sequence() const { return !steps.empty(); }
 };
 
 // Loads DIR/manifest.json. Errors name the file and the JSON path.

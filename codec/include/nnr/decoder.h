@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@ struct DecodeOptions {
   // Decode block rows from their entry points in parallel where a tensor has them.
   bool use_entry_points = true;
   // Output W' = W x LS for NNR_PT_BLOCK units with local scaling and drop LS
-  // (the conformance output). When false every coded tensor is output as decoded.
+  // (the conformance output of edition 1). When false every coded tensor is
+  // output as decoded. Edition-2 streams (general_profile_idc 1) always
+  // output LS as decoded, as their reference decoder does.
   bool apply_local_scaling = true;
   // Also return each coded tensor's reconstruction levels (DecodedTensor::levels).
   bool keep_levels = false;
@@ -43,6 +46,13 @@ struct TensorCodingInfo {
   std::vector<int64_t> codebook_values;
   std::vector<int> init_sets;  // context init set per context index (7.3)
   int partial_data_counter = 0;
+  // Edition 2 (general_profile_idc 1).
+  int general_profile_idc = 0;
+  int temporal_context_modeling_flag = 0;  // contexts chosen by the parent's levels
+  int hist_dep_sig_prob_enabled_flag = 0;
+  int row_skip_enabled_flag = 0;
+  int64_t skipped_rows = 0;
+  int64_t put_node_depth = 0;
 };
 
 struct DecodedTensor : Tensor {
@@ -60,6 +70,7 @@ struct DecodedModel {
 
 // Decodes a complete bitstream held in memory.
 Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out);
+
 
 // Receives the decoded tensors group by group as soon as a group is
 // complete, instead of DecodedModel::tensors collecting the whole model: for
@@ -82,6 +93,34 @@ class TensorSink {
 // units and warnings are filled in as by decode()).
 Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out,
               TensorSink* sink);
+
+// What a decoder keeps between the streams of an edition-2 update sequence
+// (the parameter update tree): per tensor, the levels of its last decoded
+// NDU (the parent of its next one, for temporal context adaptation), how
+// many of its NDUs were decoded, its parameter_id, and the history that
+// history-dependent significance coding reads. A caller keeps one object and
+// passes it to decode() for each stream in order; a stream that fails to
+// decode leaves it unchanged.
+struct DecoderState {
+  struct TensorState {
+    std::vector<int32_t> levels;  // reconstruction levels (codebook: index - CbZeroOffset)
+    int64_t put_node_depth = 0;   // NDUs of this tensor decoded so far
+    int64_t parameter_id = -1;
+    // 1 where any decoded value of this tensor was non-zero so far (the
+    // history rule of the reference software's HDSP tool as its
+    // applications use it); empty until the tensor is first decoded.
+    std::vector<uint8_t> hdsp_history;
+  };
+  int64_t device_id = 0;  // 0 until an NDU names another
+  std::map<std::string, TensorState> tensors;
+  bool keep_hdsp_history = true;
+  int streams = 0;  // streams decoded into this state
+};
+
+// decode() of one stream of an update sequence: TCA and HDSP read `state`,
+// which is updated with the stream's tensors on success. `sink` may be null.
+Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecoderState* state,
+              DecodedModel* out, TensorSink* sink);
 
 // Parses every unit's syntax (no arithmetic decoding), recording each element
 // with its bit offset.

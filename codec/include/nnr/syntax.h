@@ -89,6 +89,15 @@ struct ModelParameterSet {
   int mps_qp_density = 0;
   int mps_quantization_parameter = 0;
   std::vector<PerformanceMap> maps;
+  // Edition 2 (general_profile_idc 1).
+  int base_model_id_present_flag = 0;
+  int validation_set_performance_present_flag = 0;
+  int metric_type_performance_map_valid_flag = 0;
+  int mps_parent_signalling_enabled_flag = 0;  // NDUs may name their parent
+  int nnr_pre_flag = 0;
+  std::string base_model_id;
+  std::string performance_metric_type;
+  float validation_set_performance = 0.0f;
 };
 
 struct LayerParameterSet {
@@ -138,6 +147,18 @@ struct NduHeader {
   int cabac_unary_length_minus1 = 0;
   int scan_order = 0;
   std::vector<EntryPoint> entry_points;
+  // Edition 2 (general_profile_idc 1): the parameter update tree.
+  int general_profile_idc = 0;  // of the stream's NNR_STR, which decides the syntax below
+  int node_id_present_flag = 0;
+  int64_t device_id = 0;
+  int64_t parameter_id = 0;
+  int64_t put_node_depth = 0;
+  int parent_node_id_present_flag = 0;
+  int parent_node_id_type = 0;  // 0 ICNN_NDU_ID, 1 payload SHA-256, 2 payload SHA-512
+  int temporal_context_modeling_flag = 0;
+  int64_t parent_device_id = 0;
+  std::vector<uint8_t> parent_node_payload_sha;  // 32 or 64 bytes (types 1, 2)
+  int first_tensor_dimension_shift = 0;
 };
 
 struct AggregateHeader {

@@ -109,11 +109,58 @@ void deliver(TensorSink* sink, size_t group, std::vector<DecodedTensor>&& tensor
   if (!s.ok()) throw SinkError{std::move(s)};
 }
 
-void decode_impl(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out,
-                 TensorSink* sink) {
+// 1 where a decoded value is non-zero: what the HDSP history takes in.
+std::vector<uint8_t> nonzero_mask(const DecodedTensor& t) {
+  std::vector<uint8_t> m;
+  if (t.dtype == DType::kInt32) {
+    m.resize(t.i32.size());
+    for (size_t i = 0; i < m.size(); ++i) m[i] = t.i32[i] != 0;
+  } else {
+    m.resize(t.f32.size());
+    for (size_t i = 0; i < m.size(); ++i) m[i] = t.f32[i] != 0.0f;
+  }
+  return m;
+}
+
+// After a stream decoded: each coded tensor's levels become the parent of
+// its next NDU; depth, ids and HDSP history follow (codec/docs/edition2.md 10).
+void update_state(DecoderState& state, const std::vector<NduDecodeInput>& jobs,
+                  std::vector<NduDecodeOutput>& results,
+                  std::vector<std::vector<std::pair<std::string, std::vector<uint8_t>>>>& nonzero) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < jobs.size(); ++i)
+    for (const auto& [name, levels] : results[i].state_levels)
+      if (!seen.insert(name).second)
+        throw Error(ErrorCode::kUnsupported, static_cast<int64_t>(jobs[i].unit->offset),
+                    "tensor '" + name + "' is coded in more than one NDU of a stream decoded as an update");
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const NduHeader& h = jobs[i].unit->ndu;
+    for (auto& [name, levels] : results[i].state_levels) {
+      DecoderState::TensorState& ts = state.tensors[name];
+      ts.put_node_depth += 1;
+      if (h.node_id_present_flag && ts.parameter_id < 0) ts.parameter_id = h.parameter_id;
+      ts.levels = std::move(levels);
+    }
+    if (h.node_id_present_flag && state.device_id == 0) state.device_id = h.device_id;
+    if (!state.keep_hdsp_history) continue;
+    for (auto& [name, mask] : nonzero[i]) {
+      DecoderState::TensorState& ts = state.tensors[name];
+      if (ts.hdsp_history.size() != mask.size()) ts.hdsp_history.assign(mask.size(), 0);
+      for (size_t k = 0; k < mask.size(); ++k) ts.hdsp_history[k] |= mask[k];
+    }
+  }
+  ++state.streams;
+}
+
+void decode_impl(const uint8_t* data, size_t size, const DecodeOptions& options, DecoderState* state,
+                 DecodedModel* out, TensorSink* sink) {
   parse_all(data, size, &out->units, false);
   JobBuilder jb{data, {}, {}};
   for (size_t i = 0; i < out->units.size(); ++i) jb.visit(out->units[i], i);
+  for (NduDecodeInput& in : jb.jobs) {
+    in.state = state;
+    in.keep_state_levels = state != nullptr;
+  }
   if (jb.state.have_mps) out->qp_density = jb.state.mps.mps_qp_density;
 
   // Refuse an absurd output size before allocating anything.
@@ -153,8 +200,11 @@ void decode_impl(const uint8_t* data, size_t size, const DecodeOptions& options,
     if (!s.ok()) throw SinkError{std::move(s)};
   }
   std::vector<NduDecodeOutput> results(n);
+  std::vector<std::vector<std::pair<std::string, std::vector<uint8_t>>>> nonzero(n);
   auto decode_one = [&](size_t i, ThreadPool* pool) {
     decode_ndu(jb.jobs[i], options, pool, &results[i]);
+    if (state && state->keep_hdsp_history)
+      for (const DecodedTensor& t : results[i].tensors) nonzero[i].emplace_back(t.name, nonzero_mask(t));
     if (stream) deliver(sink, i, std::move(results[i].tensors));
   };
   const int threads = resolve_threads(options.threads);
@@ -177,16 +227,22 @@ void decode_impl(const uint8_t* data, size_t size, const DecodeOptions& options,
   join_partial_tensors(out->tensors);
   if (sink && !stream) deliver(sink, 0, std::move(out->tensors));
   if (sink) out->tensors.clear();
+  if (state) update_state(*state, jb.jobs, results, nonzero);  // checks before it changes anything
 }
 
 }  // namespace
 
 Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecodedModel* out,
               TensorSink* sink) {
+  return decode(data, size, options, nullptr, out, sink);
+}
+
+Status decode(const uint8_t* data, size_t size, const DecodeOptions& options, DecoderState* state,
+              DecodedModel* out, TensorSink* sink) {
   if (!out || (!data && size)) return Status(ErrorCode::kInvalidArgument, kNoOffset, "null argument");
   *out = DecodedModel{};
   try {
-    decode_impl(data, size, options, out, sink);
+    decode_impl(data, size, options, state, out, sink);
     return Status();
   } catch (const SinkError& e) {
     return e.status;

@@ -6,6 +6,7 @@
 #include "cabac/arith_decoder.h"
 #include "cabac/contexts.h"
 #include "cabac/dec_levels.h"
+#include "cabac/dec_levels_ed2.h"
 #include "dec/ndu_members.h"
 #include "dec/output_buffer.h"
 #include "dec/reconstruct.h"
@@ -87,7 +88,8 @@ class NduPayloadDecoder {
               "arithmetic segment has " + std::to_string(seg_.size - dec_.bytes_consumed()) +
                   " bytes after its terminating bin");
     check_stop_pattern(p_end);
-    if (options_.apply_local_scaling) apply_ls();
+    // Edition 2's reference decoder outputs the local scaling as decoded.
+    if (options_.apply_local_scaling && h_.general_profile_idc != 1) apply_ls();
   }
 
  private:
@@ -183,6 +185,10 @@ class NduPayloadDecoder {
       if (off >> (bits - 1)) off -= int64_t{1} << bits;  // sign-extend
       qp = in_.quant_param + static_cast<int>(off);
     }
+    if (h_.general_profile_idc == 1) {
+      decode_member_ed2(m, t, qp, numel);
+      return;
+    }
     const bool dq = h_.dq_flag && pt != NNR_PT_INT;
     TensorContexts ctx;
     ctx.init(h_.cabac_unary_length_minus1 + 1, dq);
@@ -238,6 +244,138 @@ class NduPayloadDecoder {
     if (options_.keep_levels) t.levels = std::move(levels);
   }
 
+  // The parent levels of a tensor coded with temporal context adaptation:
+  // the decoder state's levels of the same tensor name, checked as the
+  // reference decoder checks them (device, parameter id, depth).
+  const int32_t* tca_parent(const MemberPlan& m, int64_t numel) const {
+    const std::string where = "tensor '" + m.name + "': temporal_context_modeling_flag 1";
+    if (!in_.state)
+      fail_at(unit_.offset, ErrorCode::kInvalidArgument,
+              where + " needs the decoder state of the stream's parent (decode the update sequence from its first "
+                      "stream)");
+    auto it = in_.state->tensors.find(m.name);
+    if (it == in_.state->tensors.end() || it->second.levels.empty())
+      fail_at(unit_.offset, ErrorCode::kInvalidBitstream,
+              where + ", but the decoder state holds no levels of that tensor (a stream of the sequence is missing)");
+    const DecoderState::TensorState& ts = it->second;
+    if (int64_t(ts.levels.size()) != numel)
+      fail_at(unit_.offset, ErrorCode::kInvalidBitstream,
+              where + ": the parent has " + std::to_string(ts.levels.size()) + " elements, the tensor " +
+                  std::to_string(numel));
+    if (h_.node_id_present_flag && ts.put_node_depth != h_.put_node_depth - 1)
+      fail_at(unit_.offset, ErrorCode::kInvalidBitstream,
+              where + ": put_node_depth " + std::to_string(h_.put_node_depth) + " does not follow the parent's " +
+                  std::to_string(ts.put_node_depth) + " (a stream of the sequence is missing or repeated)");
+    if (h_.node_id_present_flag && ts.parameter_id >= 0 && ts.parameter_id != h_.parameter_id)
+      fail_at(unit_.offset, ErrorCode::kInvalidBitstream,
+              where + ": parameter_id " + std::to_string(h_.parameter_id) + " differs from the parent's " +
+                  std::to_string(ts.parameter_id));
+    if (h_.node_id_present_flag && in_.state->device_id != 0 && in_.state->device_id != h_.device_id)
+      fail_at(unit_.offset, ErrorCode::kInvalidBitstream,
+              where + ": device_id " + std::to_string(h_.device_id) + " differs from the state's " +
+                  std::to_string(in_.state->device_id));
+    return ts.levels.data();
+  }
+
+  const uint8_t* hdsp_history(const MemberPlan& m, int64_t numel) const {
+    if (!in_.state) return nullptr;
+    auto it = in_.state->tensors.find(m.name);
+    if (it == in_.state->tensors.end() || int64_t(it->second.hdsp_history.size()) != numel) return nullptr;
+    return it->second.hdsp_history.data();
+  }
+
+  // An edition-2 tensor after its qp offset (codec/docs/edition2.md 3).
+  void decode_member_ed2(const MemberPlan& m, DecodedTensor& t, int qp, int64_t numel) {
+    const int pt = h_.nnr_compressed_data_unit_payload_type;
+    Ed2TensorInput e;
+    e.geom = ScanGeometry::make(m.shape, h_.scan_order);
+    e.cabac_unary_length = h_.cabac_unary_length_minus1 + 1;
+    e.dq = h_.dq_flag && pt != NNR_PT_INT;
+    e.parent_node_id_present = h_.parent_node_id_present_flag != 0;
+    if (m.codebook) {
+      e.codebook_size = m.codebook->codebook_size;
+      e.codebook_zero_offset = m.codebook->cb_zero_offset;
+    }
+    if (h_.temporal_context_modeling_flag) e.tca_base = tca_parent(m, numel);
+    e.hdsp_history = hdsp_history(m, numel);
+    ValueVector<int32_t> levels;
+    resize_output(levels, static_cast<size_t>(numel));
+    const int64_t rows = e.geom.num_rows();
+    const bool check_eps = e.geom.block && m.ep_count > 0 && int64_t(m.ep_count) == rows - 1;
+    std::vector<RowMark> marks(check_eps ? static_cast<size_t>(rows) : 0);
+    Ed2TensorSyntax syn;
+    try {
+      decode_tensor_ed2(dec_, e, levels.data(), &syn, check_eps ? marks.data() : nullptr);
+    } catch (const Error& err) {
+      if (err.byte_offset() != kNoOffset) throw;
+      fail_at(seg_offset(), err.code(), "tensor '" + m.name + "': " + err.what());
+    }
+    if (syn.hist_dep_sig_prob_enabled_flag && !e.hdsp_history)
+      warn("tensor '" + m.name +
+           "': hist_dep_sig_prob_enabled_flag 1 but the decoder state has no HDSP history for it; decoded "
+           "without (the output is wrong unless the encoder had none either)");
+    if (e.geom.block && m.ep_count != 0 && !check_eps)
+      warn("tensor '" + m.name + "': entry point count does not match its block rows; ignored");
+    if (check_eps) check_entry_points(m, marks, rows);
+    t.info.qp = qp;
+    t.info.dq_flag = e.dq ? 1 : 0;
+    t.info.cabac_unary_length_minus1 = h_.cabac_unary_length_minus1;
+    t.info.init_sets = std::move(syn.init_sets);
+    t.info.general_profile_idc = 1;
+    t.info.temporal_context_modeling_flag = e.tca_base ? 1 : 0;
+    t.info.hist_dep_sig_prob_enabled_flag = syn.hist_dep_sig_prob_enabled_flag;
+    t.info.row_skip_enabled_flag = syn.row_skip_enabled_flag;
+    t.info.skipped_rows = syn.skipped_rows;
+    t.info.put_node_depth = h_.put_node_depth;
+    finish_levels(m, t, qp, std::move(levels));
+  }
+
+  // Reconstruction from int32 levels (edition 2 keeps them for the state).
+  void finish_levels(const MemberPlan& m, DecodedTensor& t, int qp, ValueVector<int32_t>&& levels) {
+    const int pt = h_.nnr_compressed_data_unit_payload_type;
+    if (in_.keep_state_levels) out_->state_levels.emplace_back(m.name, std::vector<int32_t>(levels.begin(), levels.end()));
+    if (pt == NNR_PT_INT) {
+      t.dtype = DType::kInt32;
+      if (options_.keep_levels) t.levels = levels;
+      t.i32 = std::move(levels);
+      return;
+    }
+    const double step = step_size_exact(qp, in_.qp_density);
+    t.info.step_size = static_cast<double>(static_cast<float>(step));
+    t.dtype = DType::kFloat32;
+    resize_output(t.f32, levels.size());
+    if (m.codebook) {
+      t.info.codebook = true;
+      t.info.cb_zero_offset = m.codebook->cb_zero_offset;
+      t.info.codebook_values = m.codebook->values;
+      try {
+        reconstruct_codebook(levels.data(), levels.size(), m.codebook->values, m.codebook->cb_zero_offset, step,
+                             t.f32.data());
+      } catch (const Error& e) {
+        fail_at(unit_.payload_offset, e.code(), "tensor '" + m.name + "': " + e.what());
+      }
+    } else {
+      reconstruct_uniform(levels.data(), levels.size(), static_cast<float>(step), t.f32.data());
+    }
+    if (options_.keep_levels) t.levels = std::move(levels);
+  }
+
+  void check_entry_points(const MemberPlan& m, const std::vector<RowMark>& marks, int64_t rows) {
+    const EntryPoint* eps = &h_.entry_points[m.ep_begin];
+    const std::vector<int64_t> p = row_positions(marks[0].p, eps, m.ep_count);
+    for (int64_t j = 1; j < rows; ++j) {
+      const EntryPoint& ep = eps[j - 1];
+      if (int64_t(marks[j].p) != p[j] || marks[j].d != ep.ep_value || marks[j].dq_state != ep.ep_dq_state) {
+        warn("tensor '" + m.name + "': entry point " + std::to_string(j - 1) +
+             " does not match the decoded stream (decoder at P=" + std::to_string(marks[j].p) +
+             " D=" + std::to_string(marks[j].d) + " state=" + std::to_string(marks[j].dq_state) +
+             ", entry point says P=" + std::to_string(p[j]) + " D=" + std::to_string(ep.ep_value) +
+             " state=" + std::to_string(ep.ep_dq_state) + ")");
+        return;
+      }
+    }
+  }
+
   void decode_member_levels(const MemberPlan& m, const ScanGeometry& geom, TensorContexts& ctx,
                             const LevelSink& levels) {
     const int64_t rows = geom.num_rows();
@@ -257,21 +395,7 @@ class NduPayloadDecoder {
     std::vector<RowMark> marks(usable ? static_cast<size_t>(rows) : 0);
     uint32_t state = 0;
     decode_levels(dec_, ctx, geom, 0, rows, state, levels, usable ? marks.data() : nullptr);
-    if (usable) {
-      const std::vector<int64_t> p = row_positions(marks[0].p, eps, m.ep_count);
-      for (int64_t j = 1; j < rows; ++j) {
-        const EntryPoint& ep = eps[j - 1];
-        if (int64_t(marks[j].p) != p[j] || marks[j].d != ep.ep_value ||
-            marks[j].dq_state != ep.ep_dq_state) {
-          warn("tensor '" + m.name + "': entry point " + std::to_string(j - 1) +
-               " does not match the decoded stream (decoder at P=" + std::to_string(marks[j].p) +
-               " D=" + std::to_string(marks[j].d) + " state=" + std::to_string(marks[j].dq_state) +
-               ", entry point says P=" + std::to_string(p[j]) + " D=" +
-               std::to_string(ep.ep_value) + " state=" + std::to_string(ep.ep_dq_state) + ")");
-          break;
-        }
-      }
-    }
+    if (usable) check_entry_points(m, marks, rows);
   }
 
   // Decodes the block rows in chunks started from the entry points. Each

@@ -20,11 +20,16 @@ struct NduDecodeInput {
   int qp_density = 0;
   int quant_param = 0;  // QuantParam of spec 2.9
   std::vector<std::string> names;  // resolved topology element ids
+  const DecoderState* state = nullptr;  // edition 2: the parents (TCA) and HDSP history
+  bool keep_state_levels = false;       // fill NduDecodeOutput::state_levels
 };
 
 struct NduDecodeOutput {
   std::vector<DecodedTensor> tensors;  // coding order
   std::vector<std::string> warnings;
+  // With keep_state_levels: each coded tensor's levels, by name, for the
+  // decoder state (kept apart from `tensors`, which may go to a sink).
+  std::vector<std::pair<std::string, std::vector<int32_t>>> state_levels;
 };
 
 // Throws nnr::Error naming the byte offset.

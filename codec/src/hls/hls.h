@@ -14,6 +14,7 @@ namespace nnr {
 
 // What earlier units tell the parser of later ones.
 struct HlsState {
+  int general_profile_idc = 0;  // from NNR_STR; 1 selects the edition-2 syntax
   bool have_mps = false;
   ModelParameterSet mps;
   bool lps_active = false;
@@ -31,7 +32,7 @@ void parse_nnr_unit(const uint8_t* data, size_t size, uint64_t offset, HlsState&
 
 // Unit payloads (the reader is positioned after the common unit header).
 void parse_str(BitReader& br, NnrUnit& unit);
-void parse_mps(BitReader& br, NnrUnit& unit);
+void parse_mps(BitReader& br, const HlsState& state, NnrUnit& unit);
 void parse_lps(BitReader& br, NnrUnit& unit);
 void parse_tpl(BitReader& br, NnrUnit& unit);
 void parse_qnt(BitReader& br, NnrUnit& unit);
@@ -39,6 +40,9 @@ void parse_ndu_header(BitReader& br, const HlsState& state, NnrUnit& unit);
 void parse_agg_header(BitReader& br, NnrUnit& unit);
 
 // Helpers shared by the parsers.
+// True for the edition-2 syntax (general_profile_idc 1), false for edition 1;
+// fails for any other profile.
+bool edition2_syntax(const BitReader& br, const HlsState& state);
 void parse_performance_map(BitReader& br, const char* kind, PerformanceMap& map);
 void parse_topology_elements_ids_list(BitReader& br, int indexed, std::vector<std::string>& names,
                                       std::vector<int64_t>& indices);

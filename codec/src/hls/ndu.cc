@@ -51,9 +51,45 @@ bool ends_with(const std::string& s, const char* suffix) {
   return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
 }
 
+// Edition 2: the node and parent of the NDU in the parameter update tree,
+// right after the topology element ids.
+void parse_update_tree_fields(BitReader& br, const HlsState& state, NduHeader& h) {
+  h.node_id_present_flag = br.u1("node_id_present_flag");
+  if (h.node_id_present_flag) {
+    h.device_id = static_cast<int64_t>(br.ue(1, "device_id"));
+    h.parameter_id = static_cast<int64_t>(br.ue(5, "parameter_id"));
+    h.put_node_depth = static_cast<int64_t>(br.ue(4, "put_node_depth"));
+  }
+  if (!state.mps.mps_parent_signalling_enabled_flag) return;
+  h.parent_node_id_present_flag = br.u1("parent_node_id_present_flag");
+  if (!h.parent_node_id_present_flag) return;
+  h.parent_node_id_type = static_cast<int>(br.u(2, "parent_node_id_type"));
+  h.temporal_context_modeling_flag = br.u1("temporal_context_modeling_flag");
+  switch (h.parent_node_id_type) {
+    case 0:
+      h.parent_device_id = static_cast<int64_t>(br.ue(1, "parent_device_id"));
+      if (!h.node_id_present_flag) {
+        // The reference software reads these as the NDU's own ids.
+        h.parameter_id = static_cast<int64_t>(br.ue(5, "parameter_id"));
+        h.put_node_depth = static_cast<int64_t>(br.ue(4, "put_node_depth"));
+      }
+      break;
+    case 1:
+    case 2: {
+      const int bytes = h.parent_node_id_type == 1 ? 32 : 64;
+      const char* name = bytes == 32 ? "parent_node_payload_sha256" : "parent_node_payload_sha512";
+      for (int i = 0; i < bytes; ++i) h.parent_node_payload_sha.push_back(static_cast<uint8_t>(br.u(8, name)));
+      break;
+    }
+    default:
+      br.fail(ErrorCode::kInvalidBitstream, "reserved parent_node_id_type 3");
+  }
+}
+
 }  // namespace
 
-// nnr_compressed_data_unit_header() (spec 2.8.1).
+// nnr_compressed_data_unit_header() (spec 2.8.1; the edition-2 fields as in
+// codec/docs/edition2.md 2.3).
 void parse_ndu_header(BitReader& br, const HlsState& state, NnrUnit& unit) {
   NduHeader& h = unit.ndu;
   h.nnr_compressed_data_unit_payload_type =
@@ -74,6 +110,9 @@ void parse_ndu_header(BitReader& br, const HlsState& state, NnrUnit& unit) {
   } else {
     h.topology_elem_id_indices.push_back(static_cast<int64_t>(br.ue(7, "topology_elem_id_index")));
   }
+  h.general_profile_idc = state.general_profile_idc;
+  const bool ed2 = edition2_syntax(br, state);
+  if (ed2) parse_update_tree_fields(br, state, h);
   const bool quantised = pt == NNR_PT_FLOAT || pt == NNR_PT_BLOCK;
   if (quantised) {
     h.codebook_present_flag = br.u1("codebook_present_flag");
@@ -112,6 +151,14 @@ void parse_ndu_header(BitReader& br, const HlsState& state, NnrUnit& unit) {
   const bool dc = (h.compressed_parameter_types & NNR_CPT_DC) != 0;
   if (pt == NNR_PT_BLOCK && dc && h.codebook_present_flag) parse_integer_codebook(br, h.codebook_h);
   if (h.tensor_dimensions.size() > 1) {
+    if (ed2) {
+      const uint64_t shift = br.ue(1, "first_tensor_dimension_shift");
+      // Its meaning (which dimension forms the rows) is not defined by the
+      // reference software, which writes 0 and ignores the value.
+      if (shift != 0)
+        br.fail(ErrorCode::kUnsupported,
+                "first_tensor_dimension_shift " + std::to_string(shift) + " (only 0 is supported)");
+    }
     h.scan_order = static_cast<int>(br.u(4, "scan_order"));
     if (h.scan_order > 4)
       br.fail(ErrorCode::kInvalidBitstream, "scan_order " + std::to_string(h.scan_order) + " (0..4)");

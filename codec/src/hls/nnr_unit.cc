@@ -56,9 +56,10 @@ void parse_nnr_unit(const uint8_t* data, size_t size, uint64_t offset, HlsState&
     case NNR_STR:
       parse_str(br, u);
       check_consumed(br, u);
+      state.general_profile_idc = u.general_profile_idc;
       break;
     case NNR_MPS:
-      parse_mps(br, u);
+      parse_mps(br, state, u);
       check_consumed(br, u);
       if (state.ndu_count > 0)
         throw Error(ErrorCode::kInvalidBitstream, static_cast<int64_t>(offset),

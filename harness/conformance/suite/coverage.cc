@@ -22,7 +22,7 @@ const std::vector<std::pair<std::string, std::string>>& catalogue() {
       {"unit NNR_QNT", "2.7"}, {"unit NNR_NDU", "2.8"}, {"unit NNR_AGG", "2.10"},
       {"nnr_unit_size_flag 0 (15-bit size)", "2.1"}, {"nnr_unit_size_flag 1 (31-bit size)", "2.1"},
       {"unit longer than 32767 bytes", "2.1"}, {"independently_decodable_flag 0", "2.2"},
-      {"partial_data_counter_present_flag 1", "2.2"}, {"general_profile_idc != 0", "2.3"},
+      {"partial_data_counter_present_flag 1", "2.2"}, {"general_profile_idc 1 (edition 2)", "2.3"},
       {"MPS sparsification performance map", "2.4.1"}, {"MPS pruning performance map", "2.4.1"},
       {"MPS unification performance map", "2.4.1"}, {"MPS decomposition performance map", "2.4.1"},
       {"mps_quantization_method_flags 0", "2.4"}, {"mps_quantization_method_flags 1 (NNR_QSU)", "2.4"},
@@ -117,7 +117,7 @@ void unit_features(const NnrUnit& u, std::set<std::string>& f, bool in_agg) {
   if (u.partial_data_counter_present_flag) f.insert("partial_data_counter_present_flag 1");
   switch (u.nnr_unit_type) {
     case NNR_STR:
-      if (u.general_profile_idc) f.insert("general_profile_idc != 0");
+      if (u.general_profile_idc == 1) f.insert("general_profile_idc 1 (edition 2)");
       break;
     case NNR_MPS: {
       const ModelParameterSet& m = u.mps;

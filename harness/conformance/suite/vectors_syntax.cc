@@ -166,11 +166,10 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
   v.emplace_back("hls_header_flags", [] {
     VectorDef d = built("hls_header_flags",
                         "independently_decodable_flag 0, nnr_decompressed_data_format present (0 and 1), "
-                        "general_profile_idc 1, no NNR_TPL unit",
+                        "no NNR_TPL unit",
                         {"independently_decodable_flag 0", "nnr_decompressed_data_format", "no NNR_TPL"}, 270);
     Rng r(d.seed);
     UnitSpec s = str_unit();
-    s.general_profile_idc = 1;
     UnitSpec m = mps_unit(2);
     m.framing.independently_decodable_flag = 0;
     NduSpec a = int_ndu(r, "as_int32", {3, 3});
