@@ -61,6 +61,12 @@ json unit_json(const NnrUnit& u) {
         j["mps_quantization_parameter"] = u.mps.mps_quantization_parameter;
       }
       if (!u.mps.maps.empty()) j["performance_maps"] = maps_json(u.mps.maps);
+      if (u.mps.mps_parent_signalling_enabled_flag) j["mps_parent_signalling_enabled_flag"] = 1;
+      if (u.mps.base_model_id_present_flag) j["base_model_id"] = u.mps.base_model_id;
+      if (u.mps.validation_set_performance_present_flag || u.mps.metric_type_performance_map_valid_flag)
+        j["performance_metric_type"] = u.mps.performance_metric_type;
+      if (u.mps.validation_set_performance_present_flag)
+        j["validation_set_performance"] = u.mps.validation_set_performance;
       break;
     case NNR_LPS:
       if (u.lps.has_qp) {
@@ -83,6 +89,17 @@ json unit_json(const NnrUnit& u) {
       j["dq_flag"] = h.dq_flag;
       j["scan_order"] = h.scan_order;
       j["cabac_unary_length_minus1"] = h.cabac_unary_length_minus1;
+      if (h.general_profile_idc == 1) {
+        json t;
+        if (h.node_id_present_flag)
+          t = {{"device_id", h.device_id}, {"parameter_id", h.parameter_id}, {"put_node_depth", h.put_node_depth}};
+        if (h.parent_node_id_present_flag) {
+          t["parent_node_id_type"] = h.parent_node_id_type;
+          t["temporal_context_modeling_flag"] = h.temporal_context_modeling_flag;
+          if (h.parent_node_id_type == 0) t["parent_device_id"] = h.parent_device_id;
+        }
+        j["update_tree"] = t;
+      }
       if (h.codebook_present_flag) j["codebook"] = codebook_json(h.codebook);
       if (h.codebook_h.codebook_size) j["codebook_h"] = codebook_json(h.codebook_h);
       if (!h.entry_points.empty()) {
@@ -135,6 +152,12 @@ json tensors_to_json(const std::vector<DecodedTensor>& tensors) {
     j["dq_flag"] = t.info.dq_flag;
     if (t.info.codebook) j["cb_zero_offset"] = t.info.cb_zero_offset;
     if (!t.info.init_sets.empty()) j["context_init_sets"] = t.info.init_sets;
+    if (t.info.general_profile_idc == 1) {
+      j["temporal_context_modeling"] = t.info.temporal_context_modeling_flag;
+      j["hist_dep_sig_prob_enabled_flag"] = t.info.hist_dep_sig_prob_enabled_flag;
+      j["row_skip_enabled_flag"] = t.info.row_skip_enabled_flag;
+      if (t.info.row_skip_enabled_flag) j["skipped_rows"] = t.info.skipped_rows;
+    }
     if (!t.levels.empty()) {
       int64_t nz = 0, mx = 0;
       for (int32_t l : t.levels) {

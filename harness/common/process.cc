@@ -45,15 +45,15 @@ bool drain(int fd, std::string& tail, size_t limit) {
 }  // namespace
 
 std::string expand_decoder_command(const std::string& tmpl,
-                           const std::initializer_list<std::pair<const char*, std::string>>& placeholders) {
+                                   const std::vector<std::pair<std::string, std::vector<std::string>>>& placeholders) {
   std::string out;
   for (size_t i = 0; i < tmpl.size();) {
     bool replaced = false;
     if (tmpl[i] == '{') {
-      for (const auto& [key, value] : placeholders) {
-        const std::string k = std::string("{") + key + "}";
+      for (const auto& [key, values] : placeholders) {
+        const std::string k = "{" + key + "}";
         if (tmpl.compare(i, k.size(), k) == 0) {
-          out += shell_quote(value);
+          for (size_t v = 0; v < values.size(); ++v) out += (v ? " " : "") + shell_quote(values[v]);
           i += k.size();
           replaced = true;
           break;
@@ -63,6 +63,13 @@ std::string expand_decoder_command(const std::string& tmpl,
     if (!replaced) out += tmpl[i++];
   }
   return out;
+}
+
+std::string expand_decoder_command(const std::string& tmpl,
+                           const std::initializer_list<std::pair<const char*, std::string>>& placeholders) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> lists;
+  for (const auto& [key, value] : placeholders) lists.push_back({key, {value}});
+  return expand_decoder_command(tmpl, lists);
 }
 
 std::string signal_name(int sig) {

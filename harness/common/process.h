@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace nnr {
 
@@ -36,6 +38,10 @@ ProcessResult run_shell_command(const std::string& command, double timeout_secon
 // (shell_quote of common/subprocess.h).
 std::string expand_decoder_command(const std::string& tmpl,
                            const std::initializer_list<std::pair<const char*, std::string>>& placeholders);
+// The same with a list per key: each value quoted, joined by spaces (the
+// streams of an update sequence).
+std::string expand_decoder_command(const std::string& tmpl,
+                                   const std::vector<std::pair<std::string, std::vector<std::string>>>& placeholders);
 
 // "SIGSEGV" etc., or "signal N".
 std::string signal_name(int sig);

@@ -179,9 +179,15 @@ VectorResult run_vector_external(const ConformanceVector& v, const ExternalDecod
     return r;
   }
   std::error_code ec;
-  const std::string stream = fs::absolute(v.stream_path, ec).string();
+  // A sequence: every stream in order, and one output folder per step.
+  std::vector<std::string> streams;
+  if (v.is_sequence()) {
+    for (const auto& st : v.steps) streams.push_back(fs::absolute(st.stream_path, ec).string());
+  } else {
+    streams.push_back(fs::absolute(v.stream_path, ec).string());
+  }
   const std::string cmd = expand_decoder_command(
-      d.command, {{"bitstream", stream}, {"outdir", out}, {"threads", std::to_string(d.threads)}});
+      d.command, {{"bitstream", streams}, {"outdir", {out}}, {"threads", {std::to_string(d.threads)}}});
   const ProcessResult p = run_shell_command(cmd, d.timeout_seconds);
   r.seconds = p.seconds;
   const std::string tail = last_line(p.output_tail);
@@ -207,9 +213,32 @@ VectorResult run_vector_external(const ConformanceVector& v, const ExternalDecod
       if (p.exit_code != 0) {
         r.reason = "decoder exited with status " + std::to_string(p.exit_code) + said;
       } else {
-        const VectorResult c = compare_output_folder(v, out);
-        r.pass = c.pass;
-        r.reason = c.reason;
+        if (v.is_sequence()) {
+          r.pass = true;
+          for (size_t i = 0; i < v.steps.size() && r.pass; ++i) {
+            ConformanceVector step = v;
+            step.expected = v.steps[i].expected;
+            char sub[32];
+            std::snprintf(sub, sizeof sub, "step-%02zu", i);
+            if (!fs::is_directory(out + "/" + sub, ec)) {
+              r.pass = false;
+              r.reason = std::string(sub) +
+                         ": no output folder (a sequence's decoder gets every stream in order and writes "
+                         "{outdir}/step-00, step-01, ..., as nnr decode --every-step does)";
+              break;
+            }
+            const VectorResult c = compare_output_folder(step, out + "/" + sub);
+            r.pass = c.pass;
+            if (!c.pass) r.reason = std::string(sub) + ": " + c.reason;
+          }
+        } else {
+          // A decoder that writes one folder per step (nnr decode
+          // --every-step) treats a single stream as a sequence of one.
+          const bool as_step = fs::is_directory(out + "/step-00", ec) && !fs::exists(out + "/index.json", ec);
+          const VectorResult c = compare_output_folder(v, as_step ? out + "/step-00" : out);
+          r.pass = c.pass;
+          r.reason = c.reason;
+        }
       }
       break;
   }
