@@ -126,3 +126,63 @@ TEST(Cli, ConformExitCodeCountsFailures) {
 }
 
 }  // namespace
+
+namespace {
+
+const std::string kSequence = NNR_SHARED_DIR "/conformance/nncodec2/q03_tca_diff_dq";
+
+// Each step folder's index.json against that step's expected sha256.
+void expect_step_folder(const std::string& dir, const nlohmann::json& step) {
+  std::ifstream ix(dir + "/index.json");
+  ASSERT_TRUE(ix.good()) << dir;
+  const nlohmann::json idx = nlohmann::json::parse(ix);
+  ASSERT_EQ(idx.size(), step["decoded"].size()) << dir;
+  for (const auto& e : step["decoded"]) {
+    bool found = false;
+    for (const auto& d : idx) found |= d["name"] == e["name"] && d["sha256"] == e["sha256"];
+    EXPECT_TRUE(found) << dir << ": " << e["name"];
+  }
+}
+
+TEST(Cli, DecodesAnUpdateSequenceStepByStep) {
+  if (!fs::exists(kSequence)) GTEST_SKIP() << "shared conformance material not found";
+  std::ifstream mf(kSequence + "/manifest.json");
+  const nlohmann::json m = nlohmann::json::parse(mf);
+  std::string streams;
+  for (const auto& st : m["steps"]) streams += " " + kSequence + "/" + st["dir"].get<std::string>() + "/stream.nnc";
+  const std::string out = ::testing::TempDir() + "/nnr_cli_sequence";
+  fs::remove_all(out);
+  Result r = run("decode -q --every-step" + streams + " -o " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (size_t i = 0; i < m["steps"].size(); ++i) {
+    char sub[16];
+    std::snprintf(sub, sizeof sub, "/step-%02zu", i);
+    expect_step_folder(out + sub, m["steps"][i]);
+  }
+  // Without --every-step: the last step only.
+  fs::remove_all(out);
+  r = run("decode -q" + streams + " -o " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  expect_step_folder(out, m["steps"].back());
+  EXPECT_FALSE(fs::exists(out + "/step-00"));
+  // A step on its own is refused with the reason, exit 2 (the sequence is missing).
+  r = run("decode -q " + kSequence + "/step-01/stream.nnc -o " + out + "-alone");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("temporal_context_modeling_flag"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ConformRunsSequenceVectorsThroughAnExternalDecoder) {
+  if (!fs::exists(kSequence)) GTEST_SKIP() << "shared conformance material not found";
+  const std::string dec = std::string(NNR_CLI) + " decode -q --every-step {bitstream} -o {outdir}";
+  Result r = run("conform " + kSequence + " " + NNR_SHARED_DIR "/conformance/nncodec2/s03_dq_rowskip --decoder '" +
+                 dec + "'");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("2 passed, 0 failed"), std::string::npos) << r.out;
+  // A decoder that writes only the last step cannot pass a sequence.
+  const std::string last_only = std::string(NNR_CLI) + " decode -q {bitstream} -o {outdir}";
+  r = run("conform " + kSequence + " --decoder '" + last_only + "'");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("step-00: no output folder"), std::string::npos) << r.out;
+}
+
+}  // namespace
