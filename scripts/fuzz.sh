@@ -39,7 +39,8 @@ seed() {  # seed TARGET FILE...
     cp "$f" "$dir/seed-$(sha256sum "$f" | cut -c1-16)"
   done
 }
-streams=("$root"/datasets/conformance/*/stream.nnc "$shared"/conformance/nncodec*/*/stream.nnc)
+streams=("$root"/datasets/conformance/*/stream.nnc "$shared"/conformance/nncodec*/*/stream.nnc
+         "$shared"/conformance/nncodec2/*/step-*/stream.nnc)
 arrays=("$root"/datasets/conformance/*/decoded/*.npy)
 seed fuzz_decoder "${streams[@]}"
 seed fuzz_cli_decode "${streams[@]}"

@@ -3,6 +3,9 @@
 // the same input (it records every syntax element). When the last input byte
 // is odd, the stream is decoded a second time with 2 threads and entry
 // points; where both decodes succeed their outputs must be identical.
+// When it is even, the stream is decoded twice as an update of itself with
+// one decoder state (edition 2: the second decode reads the first's tensors
+// as parents for temporal context adaptation, and their HDSP history).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -35,6 +38,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::vector<nnr::NnrUnit> units;
   (void)nnr::parse_units(data, size, &units);
+  if (size > 0 && !(data[size - 1] & 1)) {
+    nnr::DecodeOptions opt;
+    opt.max_output_bytes = uint64_t{64} << 20;
+    nnr::DecoderState state;
+    for (int i = 0; i < 2; ++i) {
+      nnr::DecodedModel u;
+      const nnr::Status su = nnr::decode(data, size, opt, &state, &u, nullptr);
+      if (!su.ok()) check(su.code() != nnr::ErrorCode::kInternal);
+    }
+  }
   if (s.ok() && size > 0 && (data[size - 1] & 1)) {
     nnr::DecodedModel m2;
     const nnr::Status s2 = run(data, size, 2, &m2);

@@ -120,6 +120,16 @@ Status settings_from_json(const json& j, const std::string& path, EncoderSetting
       else if (k == "cabac_unary_length_minus1") s->cabac_unary_length_minus1 = get_int(v, p);
       else if (k == "opt_qp") s->opt_qp = get_bool(v, p);
       else if (k == "bnf") s->bnf = get_bool(v, p);
+      else if (k == "general_profile_idc") s->general_profile_idc = get_int(v, p);
+      else if (k == "row_skipping") s->row_skipping = get_bool(v, p);
+      else if (k == "tca") s->tca = get_bool(v, p);
+      else if (k == "compress_differences") s->compress_differences = get_bool(v, p);
+      else if (k == "hdsp") s->hdsp = get_bool(v, p);
+      else if (k == "device_id") s->device_id = get_int(v, p);
+      else if (k == "int_quant_bw") {
+        if (!(v.is_boolean() && !v.get<bool>()) && !(v.is_number_integer() && v.get<int64_t>() == 0))
+          throw SettingsError{p, "integer-aligned quantisation is not supported by the encoder (false or 0 only)"};
+      }
       else if (k == "decomposed_weight_shape") {
         s->decomposed_weight_shape.clear();
         if (!v.is_null()) {

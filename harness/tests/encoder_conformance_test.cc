@@ -118,6 +118,73 @@ TEST(EncoderBlockGuess, BnfWithoutBlockInformationGivesTheReferenceStream) {
   EXPECT_EQ(sha256_hex(r.stream.data(), r.stream.size()), m["bitstream"]["sha256"].get<std::string>());
 }
 
+// Edition 2: NNCodec 2.0's vectors, single streams and every step of the
+// update sequences (the encoder's state is the decoder state after the
+// earlier steps, as NNCodec keeps it by decoding its own stream).
+class Edition2EncoderVectors : public ::testing::TestWithParam<EncoderCase> {};
+
+TEST_P(Edition2EncoderVectors, SameStreamsAsReference) {
+  const EncoderCase& c = GetParam();
+  if (c.dir.empty()) GTEST_SKIP() << "shared material missing";
+  std::ifstream mf(c.dir + "/manifest.json");
+  const json m = json::parse(mf);
+  const bool sequence = m["kind"] == "sequence";
+  const bool hdsp = m["producer"].contains("hdsp_injection") && m["producer"]["hdsp_injection"].is_string();
+  std::vector<std::pair<std::string, json>> steps;  // folder, entry
+  if (sequence) {
+    for (const json& st : m["steps"]) steps.push_back({c.dir + "/" + st["dir"].get<std::string>(), st});
+  } else {
+    steps.push_back({c.dir, m});
+  }
+  DecoderState state;
+  for (const auto& [dir, entry] : steps) {
+    json settings = entry["encoder_settings"];
+    settings["general_profile_idc"] = 1;  // NNCodec 2.0 writes edition 2
+    if (hdsp) settings["hdsp"] = true;
+    EncoderSettings s;
+    const Status ss = settings_from_json(settings, "/encoder_settings", &s);
+    ASSERT_TRUE(ss.ok()) << ss.describe();
+    if (sequence) s.parent = &state;
+    std::vector<Tensor> inputs;
+    std::string err;
+    ASSERT_TRUE(load_inputs(dir, entry, &inputs, &err)) << err;
+    EncodeResult r;
+    const Status st = encode(inputs, s, &r);
+    if (st.code() == ErrorCode::kUnsupported) GTEST_SKIP() << st.describe();
+    ASSERT_TRUE(st.ok()) << dir << ": " << st.describe();
+    EXPECT_EQ(r.stream.size(), entry["bitstream"]["size_bytes"].get<size_t>()) << dir;
+    EXPECT_EQ(sha256_hex(r.stream.data(), r.stream.size()), entry["bitstream"]["sha256"].get<std::string>()) << dir;
+    // Our decoder gives back the encoder's reconstruction, and the state
+    // moves on to the next step.
+    DecodedModel dm;
+    const Status ds = decode(r.stream.data(), r.stream.size(), DecodeOptions{}, sequence ? &state : nullptr, &dm,
+                             nullptr);
+    ASSERT_TRUE(ds.ok()) << dir << ": " << ds.describe();
+    ASSERT_EQ(dm.tensors.size(), r.reconstruction.size()) << dir;
+    for (size_t i = 0; i < dm.tensors.size(); ++i) {
+      EXPECT_EQ(dm.tensors[i].name, r.reconstruction[i].name) << dir;
+      EXPECT_EQ(dm.tensors[i].bytes(), r.reconstruction[i].bytes()) << dir << ": " << dm.tensors[i].name;
+    }
+    if (::testing::Test::HasFailure()) return;  // later steps depend on this one
+  }
+}
+
+std::vector<EncoderCase> edition2_cases() {
+  std::vector<EncoderCase> all;
+  for (const std::string& d : find_vector_dirs(std::string(NNR_SHARED_DIR) + "/conformance/nncodec2"))
+    all.push_back({d, std::filesystem::path(d).filename().string()});
+  if (all.empty()) all.push_back({"", "shared_material_missing"});
+  return all;
+}
+
+INSTANTIATE_TEST_SUITE_P(Nncodec2, Edition2EncoderVectors, ::testing::ValuesIn(edition2_cases()),
+                         [](const ::testing::TestParamInfo<EncoderCase>& i) {
+                           std::string n = i.param.name;
+                           for (char& ch : n)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
+
 std::vector<EncoderCase> present_cases() {
   std::vector<EncoderCase> c = cases();
   if (c.empty()) c.push_back({"", "shared_material_missing"});

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "nnr/decoder.h"
 #include "nnr/error.h"
 #include "nnr/tensor.h"
 
@@ -78,6 +79,21 @@ struct EncoderSettings {
   std::map<std::string, std::vector<int64_t>> decomposed_weight_shape;
   ModelKind model_kind = ModelKind::kPlain;
   PerformanceMaps performance_maps;  // "performance_maps": written into the MPS
+
+  // Edition 2 (ISO/IEC 15938-17:2024) as NNCodec 2.0 writes it.
+  int general_profile_idc = 0;        // 0: edition 1; 1: edition 2
+  bool row_skipping = false;          // all-zero rows signalled and not coded
+  bool tca = false;                   // temporal context adaptation from the parent's levels
+  bool compress_differences = false;  // the input is an update (difference to the parent)
+  int device_id = 0;
+  // History-dependent significance: each unit whose tensors all have a
+  // history is coded with and without it and the shorter kept (the
+  // reference software's HDSP tool; not an argument of its compress()).
+  bool hdsp = false;
+  // The update sequence this stream continues: the decoder state after its
+  // earlier streams (empty for its first stream), or null for a stream that
+  // is no update (put_node_depth 0). Not owned.
+  const DecoderState* parent = nullptr;
 };
 
 struct EncodeResult {

@@ -14,6 +14,7 @@
 
 #include "cabac/arith_encoder.h"
 #include "cabac/enc_levels.h"
+#include "cabac/enc_levels_ed2.h"
 #include "cabac/init_set_choice.h"
 #include "common/thread_pool.h"
 #include "enc/block_guess.h"
@@ -63,14 +64,18 @@ class StreamEncoder {
     validate_settings();
     if (s_.codebook_mode < 0 || s_.codebook_mode > 2) invalid("codebook_mode must be 0, 1 or 2");
     std::vector<uint8_t>& st = out_->stream;
-    append(st, write_nnr_unit(NNR_STR, write_str_body(0)));
+    ed2_ = s_.general_profile_idc == 1;
+    psig_ = ed2_ && (s_.compress_differences || s_.tca);
+    for (size_t i = 0; i < tensors.size(); ++i) parameter_index_.emplace(tensors[i].name, static_cast<int64_t>(i));
+    append(st, write_nnr_unit(NNR_STR, write_str_body(s_.general_profile_idc)));
     ModelParameterSet mps;
     mps.topology_carriage_flag = 1;
     mps.mps_quantization_method_flags = NNR_QSU;
     mps.has_qp = true;
     mps.mps_qp_density = s_.qp_density;
     mps.mps_quantization_parameter = 0;
-    append(st, write_nnr_unit(NNR_MPS, write_mps_body(mps, s_.performance_maps)));
+    mps.mps_parent_signalling_enabled_flag = psig_ ? 1 : 0;
+    append(st, write_nnr_unit(NNR_MPS, write_mps_body(mps, s_.performance_maps, s_.general_profile_idc)));
     Topology tpl;
     tpl.topology_storage_format = s_.model_kind == ModelKind::kPyTorch      ? NNR_TPL_PYT
                                   : s_.model_kind == ModelKind::kTensorFlow ? NNR_TPL_TEF
@@ -161,6 +166,25 @@ class StreamEncoder {
     if (s_.cabac_unary_length_minus1 < 0 || s_.cabac_unary_length_minus1 > 255)
       invalid("cabac_unary_length_minus1 must be in 0..255");
     if (s_.lambda_scale < 0 || !std::isfinite(s_.lambda_scale)) invalid("lambda_scale must be >= 0");
+    if (s_.general_profile_idc != 0 && s_.general_profile_idc != 1)
+      invalid("general_profile_idc must be 0 (edition 1) or 1 (edition 2)");
+    if (s_.general_profile_idc == 0) {
+      const char* ed2_only = s_.row_skipping ? "row_skipping"
+                             : s_.tca ? "tca"
+                             : s_.compress_differences ? "compress_differences"
+                             : s_.hdsp ? "hdsp"
+                             : s_.parent ? "a parent (an update sequence)"
+                             : s_.device_id ? "device_id" : nullptr;
+      if (ed2_only) invalid(std::string(ed2_only) + " needs general_profile_idc 1 (edition 2)");
+    }
+    if (s_.device_id < 0) invalid("device_id must be >= 0");
+  }
+
+  // Edition 2: the decoder state's entry of a tensor (the parent), if any.
+  const DecoderState::TensorState* parent_of(const std::string& name) const {
+    if (!s_.parent) return nullptr;
+    auto it = s_.parent->tensors.find(name);
+    return it == s_.parent->tensors.end() ? nullptr : &it->second;
   }
 
   // opt_qp (spec 9.2): new qps for the weights, from their qps so far.
@@ -418,6 +442,30 @@ class StreamEncoder {
       }
     }
 
+    if (ed2_) {
+      // The unit's node in the parameter update tree (edition2.md 2.4).
+      const std::string& key = h.topology_elem_ids.at(0);
+      h.general_profile_idc = 1;
+      h.node_id_present_flag = 1;
+      h.device_id = s_.device_id;
+      auto pi = parameter_index_.find(key);
+      h.parameter_id = pi != parameter_index_.end() ? pi->second : 0;
+      const DecoderState::TensorState* parent = parent_of(key);
+      h.put_node_depth = !s_.parent ? 0 : parent ? parent->put_node_depth + 1 : 1;
+      if (psig_) {
+        h.parent_node_id_present_flag = 1;
+        h.temporal_context_modeling_flag = s_.tca && parent && !parent->levels.empty();
+      }
+      // An update whose levels are all zero is not sent: the decoder keeps
+      // the tensor's state.
+      bool any = false;
+      for (const CodedTensor& c : coded)
+        for (size_t i = 0; i < c.levels.size() && !any; ++i) any = c.levels[i] != 0;
+      if (psig_ && !any && !main.raw) {
+        uo.messages.push_back("INFO: the update of '" + key + "' is all zero; no NDU written");
+        return;
+      }
+    }
     if (main.raw) {
       // Raw binary32 values, little-endian, right after the header (spec 1.5).
       h.scan_order = 0;
@@ -427,8 +475,12 @@ class StreamEncoder {
         std::memcpy(&bits, &main.recon.f32[i], 4);
         for (int b = 0; b < 4; ++b) payload[4 * i + b] = static_cast<uint8_t>(bits >> (8 * b));
       }
-      append(uo.bytes, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload)));
+      append(uo.bytes, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, payload, psig_)));
       if (o_.keep_reconstruction) uo.reconstruction.push_back(std::move(main.recon));
+      return;
+    }
+    if (ed2_) {
+      write_unit_ed2(coded, h, main, uo);
       return;
     }
     ArithEncoder enc;
@@ -476,6 +528,90 @@ class StreamEncoder {
     }
   }
 
+  // Edition 2: the payload of a unit (edition2.md 12.2), coded twice when
+  // HDSP can be used (12.7), and what the decoder rebuilds from it.
+  void write_unit_ed2(std::vector<CodedTensor>& coded, NduHeader& h, CodedTensor& main, UnitOutput& uo) const {
+    const int n = s_.cabac_unary_length_minus1 + 1;
+    bool all_history = s_.hdsp && psig_;
+    for (const CodedTensor& c : coded) {
+      const DecoderState::TensorState* p = parent_of(c.src->tensor().name);
+      all_history &= p && p->hdsp_history.size() == c.levels.size();
+    }
+    struct Coded {
+      std::vector<uint8_t> payload;
+      std::vector<std::vector<RowStart>> rows;
+      std::vector<std::vector<int32_t>> decoded;
+    };
+    auto code = [&](int hist) {
+      Coded out;
+      ArithEncoder enc;
+      for (CodedTensor& c : coded) {
+        if (!c.is_int) {
+          const int bits = 6 + s_.qp_density;
+          enc.encode_bypass_bins(static_cast<uint32_t>(c.qp) & ((1u << bits) - 1), bits);
+        }
+        const DecoderState::TensorState* p = parent_of(c.src->tensor().name);
+        Ed2EncodeInput e;
+        e.geom = c.geom;
+        e.cabac_unary_length = n;
+        e.dq = c.dq;
+        e.param_opt = s_.param_opt;
+        e.parent_node_id_present = h.parent_node_id_present_flag != 0;
+        e.hist_dep_sig_prob_enabled_flag = hist;
+        e.row_skipping = s_.row_skipping;
+        if (c.codebook) {
+          e.codebook_size = c.cb.codebook_size;
+          e.codebook_zero_offset = c.cb.cb_zero_offset;
+        }
+        if (h.temporal_context_modeling_flag) {
+          if (!p || p->levels.size() != c.levels.size())
+            invalid("tensor '" + c.src->tensor().name + "': its parent in the update sequence has another size");
+          e.tca_base = p->levels.data();
+        }
+        if (hist && p) e.hdsp_history = p->hdsp_history.data();
+        std::vector<RowStart> rows;
+        std::vector<int32_t>& dec = out.decoded.emplace_back(c.levels.size());
+        try {
+          encode_tensor_ed2(enc, e, c.levels.data(), dec.data(), &rows);
+        } catch (const Error& err) {
+          invalid("tensor '" + c.src->tensor().name + "': " + err.what());
+        }
+        const MemberRole r = c.src->role;
+        if (&c == &main || r == MemberRole::kG) out.rows.push_back(std::move(rows));
+      }
+      out.payload = enc.finish();
+      return out;
+    };
+    Coded best = code(0);
+    if (all_history) {
+      Coded with = code(1);
+      if (with.payload.size() < best.payload.size()) best = std::move(with);
+    }
+    if (h.tensor_dimensions.size() > 1 && h.scan_order > 0)
+      for (const std::vector<RowStart>& rows : best.rows)
+        for (const EntryPoint& ep : entry_points(rows, best.payload)) h.entry_points.push_back(ep);
+    append(uo.bytes, write_nnr_unit(NNR_NDU, write_ndu_body(h, 0, best.payload, psig_)));
+    if (!o_.keep_reconstruction) return;
+    // What the reference decoder outputs: each tensor from the levels as
+    // coded (row skipping can move a DQ level), local scaling as decoded.
+    for (size_t i = 0; i < coded.size(); ++i) {
+      CodedTensor& c = coded[i];
+      const std::vector<int32_t>& l = best.decoded[i];
+      if (c.is_int) {
+        c.recon.i32.assign(l.begin(), l.end());
+      } else if (c.codebook) {
+        const double delta = step_size_exact(c.qp, s_.qp_density);
+        for (size_t k = 0; k < l.size(); ++k)
+          c.recon.f32[k] = static_cast<float>(
+              static_cast<double>(c.cb.values[static_cast<size_t>(l[k] + c.cb.cb_zero_offset)]) * delta);
+      } else {
+        const float step = step_size(c.qp, s_.qp_density);
+        for (size_t k = 0; k < l.size(); ++k) c.recon.f32[k] = static_cast<float>(l[k]) * step;
+      }
+      uo.reconstruction.push_back(std::move(c.recon));
+    }
+  }
+
   bool quantize(const float* w, const ScanGeometry& geom, int qp, bool dq, int32_t* levels) const {
     if (dq)
       return quantize_dq_trellis(w, geom, qp, s_.qp_density, s_.lambda_scale,
@@ -511,6 +647,9 @@ class StreamEncoder {
   const EncodeOptions& o_;
   EncodeResult* out_;
   std::map<std::string, int> weight_qps_;  // from opt_qp
+  bool ed2_ = false;  // general_profile_idc 1
+  bool psig_ = false;  // mps_parent_signalling_enabled_flag
+  std::map<std::string, int64_t> parameter_index_;  // parameter_id: position in the input
 };
 
 }  // namespace

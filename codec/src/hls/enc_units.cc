@@ -95,7 +95,8 @@ void write_performance_maps(BitWriter& bw, const PerformanceMaps& p) {
 
 }  // namespace
 
-std::vector<uint8_t> write_mps_body(const ModelParameterSet& m, const PerformanceMaps& maps) {
+std::vector<uint8_t> write_mps_body(const ModelParameterSet& m, const PerformanceMaps& maps,
+                                   int general_profile_idc) {
   if (!m.maps.empty())
     throw Error(ErrorCode::kUnsupported, kNoOffset, "performance maps are written from PerformanceMaps");
   BitWriter bw;
@@ -106,7 +107,13 @@ std::vector<uint8_t> write_mps_body(const ModelParameterSet& m, const Performanc
   bw.u(1, !maps.decomposition.empty());
   bw.u(3, static_cast<uint64_t>(m.mps_quantization_method_flags));
   bw.u(1, static_cast<uint64_t>(m.mps_topology_indexed_reference_flag));
-  bw.u(7, 0);
+  if (general_profile_idc == 1) {
+    bw.u(3, 0);  // base model id, validation-set performance, metric type: absent
+    bw.u(1, static_cast<uint64_t>(m.mps_parent_signalling_enabled_flag));
+    bw.u(3, 0);  // nnr_pre_flag (or a reserved bit) and two reserved bits
+  } else {
+    bw.u(7, 0);
+  }
   if (m.mps_quantization_method_flags & (NNR_QSU | NNR_QCB)) {
     bw.u(3, static_cast<uint64_t>(m.mps_qp_density));
     bw.i(13, m.mps_quantization_parameter);
@@ -174,8 +181,8 @@ void write_integer_codebook(BitWriter& bw, const IntegerCodebook& cb) {
     bw.ue(cb.codebook_egk, static_cast<uint64_t>(cb.values[j] - cb.values[j - 1] - 1));
 }
 
-std::vector<uint8_t> write_ndu_body(const NduHeader& h, int indexed,
-                                    const std::vector<uint8_t>& payload) {
+std::vector<uint8_t> write_ndu_body(const NduHeader& h, int indexed, const std::vector<uint8_t>& payload,
+                                    int mps_parent_signalling_enabled_flag) {
   BitWriter bw;
   const int pt = h.nnr_compressed_data_unit_payload_type;
   bw.u(5, static_cast<uint64_t>(pt));
@@ -197,6 +204,28 @@ std::vector<uint8_t> write_ndu_body(const NduHeader& h, int indexed,
     bw.st(h.topology_elem_ids.at(0));
   } else {
     bw.ue(7, static_cast<uint64_t>(h.topology_elem_id_indices.at(0)));
+  }
+  if (h.general_profile_idc == 1) {
+    bw.u(1, static_cast<uint64_t>(h.node_id_present_flag));
+    if (h.node_id_present_flag) {
+      bw.ue(1, static_cast<uint64_t>(h.device_id));
+      bw.ue(5, static_cast<uint64_t>(h.parameter_id));
+      bw.ue(4, static_cast<uint64_t>(h.put_node_depth));
+    }
+    if (mps_parent_signalling_enabled_flag) {
+      bw.u(1, static_cast<uint64_t>(h.parent_node_id_present_flag));
+      if (h.parent_node_id_present_flag) {
+        if (h.parent_node_id_type != 0)
+          throw Error(ErrorCode::kUnsupported, kNoOffset, "parent_node_id_type other than 0 is not written");
+        bw.u(2, 0);
+        bw.u(1, static_cast<uint64_t>(h.temporal_context_modeling_flag));
+        bw.ue(1, static_cast<uint64_t>(h.parent_device_id));
+        if (!h.node_id_present_flag) {
+          bw.ue(5, static_cast<uint64_t>(h.parameter_id));
+          bw.ue(4, static_cast<uint64_t>(h.put_node_depth));
+        }
+      }
+    }
   }
   if (pt == NNR_PT_FLOAT || pt == NNR_PT_BLOCK) {
     bw.u(1, static_cast<uint64_t>(h.codebook_present_flag));
@@ -222,6 +251,7 @@ std::vector<uint8_t> write_ndu_body(const NduHeader& h, int indexed,
   if (pt == NNR_PT_BLOCK && (h.compressed_parameter_types & NNR_CPT_DC) && h.codebook_present_flag)
     write_integer_codebook(bw, h.codebook_h);
   if (h.tensor_dimensions.size() > 1) {
+    if (h.general_profile_idc == 1) bw.ue(1, static_cast<uint64_t>(h.first_tensor_dimension_shift));
     bw.u(4, static_cast<uint64_t>(h.scan_order));
     if (h.scan_order > 0) {
       for (size_t j = 0; j < h.entry_points.size(); ++j) {

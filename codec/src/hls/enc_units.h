@@ -20,13 +20,19 @@ std::vector<uint8_t> write_nnr_unit(int nnr_unit_type, const std::vector<uint8_t
 std::vector<uint8_t> write_str_body(int general_profile_idc);
 // The MPS with its performance maps (the flags follow the maps; mps.maps,
 // the parsed form, must be empty).
-std::vector<uint8_t> write_mps_body(const ModelParameterSet& mps, const PerformanceMaps& maps = {});
+// general_profile_idc 1 writes the edition-2 fields (only the parent
+// signalling flag set).
+std::vector<uint8_t> write_mps_body(const ModelParameterSet& mps, const PerformanceMaps& maps = {},
+                                   int general_profile_idc = 0);
 std::vector<uint8_t> write_lps_body(const LayerParameterSet& lps);
 std::vector<uint8_t> write_tpl_body(const Topology& tpl);
 std::vector<uint8_t> write_qnt_body(const QuantizationData& qnt);
-// The NDU header (ending with byte_alignment) followed by `payload`.
+// The NDU header (ending with byte_alignment) followed by `payload`. With
+// h.general_profile_idc 1 the edition-2 fields are written (the parent's
+// only when the MPS enables parent signalling).
 std::vector<uint8_t> write_ndu_body(const NduHeader& h, int mps_topology_indexed_reference_flag,
-                                    const std::vector<uint8_t>& payload);
+                                    const std::vector<uint8_t>& payload,
+                                    int mps_parent_signalling_enabled_flag = 0);
 std::vector<uint8_t> write_agg_body(const AggregateHeader& agg,
                                     const std::vector<std::vector<uint8_t>>& units);
 
