@@ -153,7 +153,7 @@ void encode_tensor_ed2(ArithEncoder& enc, const Ed2EncodeInput& in, const int32_
                        std::vector<RowStart>* row_starts) {
   const ScanGeometry& g = in.geom;
   const int64_t h = g.height, w = g.width, s = in.codebook_size, z = in.codebook_zero_offset;
-  const bool eligible = w > 1 && h > 1 && s != 1;
+  const bool eligible = in.edition2_syntax && w > 1 && h > 1 && s != 1;
   Ed2Contexts ctx;
   Ed2Tools tools;
   tools.dq = in.dq;

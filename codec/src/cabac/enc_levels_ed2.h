@@ -19,6 +19,9 @@ struct Ed2EncodeInput {
   int cabac_unary_length = 11;
   bool dq = false;
   bool param_opt = true;
+  // false: the reference encoder's profile-0 test encodes (no HDSP or
+  // row-skip syntax), used in its codebook choices.
+  bool edition2_syntax = true;
   bool parent_node_id_present = false;  // the HDSP flag is coded
   int hist_dep_sig_prob_enabled_flag = 0;
   bool row_skipping = false;

@@ -313,6 +313,29 @@ class StreamEncoder {
     return enc.finish().size();
   }
 
+  // The same with the edition-2 coder as NNCodec 2.0 measures its codebook
+  // candidates (edition2.md 12.5): one AbsGr flag fewer than the stream
+  // codes, and the profile-0 syntax for the zero-offset search.
+  size_t segment_bytes_ed2(const int32_t* levels, const ScanGeometry& geom, bool dq, bool param_opt,
+                           bool edition2_syntax) const {
+    ArithEncoder enc;
+    Ed2EncodeInput e;
+    e.geom = geom;
+    e.cabac_unary_length = s_.cabac_unary_length_minus1;
+    e.dq = dq;
+    e.param_opt = param_opt;
+    e.edition2_syntax = edition2_syntax;
+    e.parent_node_id_present = psig_;
+    std::vector<int32_t> decoded(static_cast<size_t>(geom.numel()));
+    encode_tensor_ed2(enc, e, levels, decoded.data(), nullptr);
+    return enc.finish().size();
+  }
+  size_t candidate_bytes(const int32_t* levels, const ScanGeometry& geom, bool dq, bool param_opt,
+                         bool zero_offset_search) const {
+    if (!ed2_) return segment_bytes(levels, geom, dq, param_opt);
+    return segment_bytes_ed2(levels, geom, dq, param_opt, !zero_offset_search);
+  }
+
   // Codebook quantisation (spec 9.7).
   void choose_codebook(const Tensor& t, CodedTensor* c, UnitOutput& uo) const {
     const size_t n = t.f32.size();
@@ -334,7 +357,7 @@ class StreamEncoder {
     int64_t offset = 0;
     for (size_t off = 0; off < values.size(); ++off) {
       for (size_t i = 0; i < n; ++i) shifted[i] = index[i] - static_cast<int32_t>(off);
-      const size_t b = segment_bytes(shifted.data(), row_major, false, true);
+      const size_t b = candidate_bytes(shifted.data(), row_major, false, true, true);
       if (b < best_bytes) {
         best_bytes = b;
         offset = static_cast<int64_t>(off);
@@ -370,9 +393,9 @@ class StreamEncoder {
         qp_u = qp_c;
         uniform = urq;
       }
-      const size_t bytes_uniform = segment_bytes(uniform.data(), c->geom, dq_requested, s_.param_opt);
+      const size_t bytes_uniform = candidate_bytes(uniform.data(), c->geom, dq_requested, s_.param_opt, false);
       // The reference adds the codebook's size in bits to payload bytes.
-      const uint64_t bytes_cb = segment_bytes(shifted.data(), c->geom, false, s_.param_opt) + best_bits;
+      const uint64_t bytes_cb = candidate_bytes(shifted.data(), c->geom, false, s_.param_opt, false) + best_bits;
       if (!(bytes_cb < bytes_uniform)) {
         use_codebook = false;
         c->qp = qp_u;
