@@ -20,7 +20,9 @@ Runner add_encode(CLI::App& app) {
     std::string input, out, settings_file, model_kind, codec = "nnr";
     std::optional<int> qp, qp_density, nonweight_qp, codebook_mode, scan_order, cabac_unary_length_minus1;
     std::optional<double> lambda_scale;
-    std::optional<bool> use_dq, param_opt, opt_qp, bnf;
+    std::optional<bool> use_dq, param_opt, opt_qp, bnf, row_skipping, tca, compress_differences;
+    std::optional<int> general_profile_idc;
+    std::vector<std::string> parent;
     bool quiet = false, mse = false;
     int threads = 0;
   };
@@ -39,6 +41,15 @@ Runner add_encode(CLI::App& app) {
   app.add_option("--cabac-unary-length-minus1", o->cabac_unary_length_minus1, "AbsGr flags - 1 (0..255)");
   app.add_option("--opt-qp", o->opt_qp, "per-tensor qp heuristic (true/false)");
   app.add_option("--bnf", o->bnf, "batch-norm folding (true/false; needs block information)");
+  app.add_option("--general-profile-idc", o->general_profile_idc, "0: edition 1 (default); 1: edition 2");
+  app.add_option("--row-skipping", o->row_skipping, "edition 2: all-zero rows not coded (true/false)");
+  app.add_option("--tca", o->tca, "edition 2: temporal context adaptation from the parent (true/false)");
+  app.add_option("--compress-differences", o->compress_differences,
+                 "edition 2: the input is an update, the difference to the parent (true/false)");
+  auto* parent = app.add_option("--parent", o->parent,
+                                "edition 2: the stream updates the model that these streams decode to, in order "
+                                "(the earlier streams of the sequence; none: its first stream)")
+                     ->expected(0, -1);
   app.add_option("--model-kind", o->model_kind, "plain | pytorch | tensorflow (parameter-type rules)");
   app.add_option("--codec", o->codec, "nnr (default) or anchor (uniform quantization + bzip2)")
       ->check(CLI::IsMember({"nnr", "anchor"}));
@@ -48,7 +59,7 @@ Runner add_encode(CLI::App& app) {
   app.add_flag("--mse", o->mse,
                "decode the stream and print the reconstruction error against the input "
                "(mean squared error over all float values, and over weights only)");
-  return [o]() {
+  return [o, parent]() {
     // The stream must not replace its own input.
     struct stat in_st, out_st;
     if (stat(o->input.c_str(), &in_st) == 0 && stat(o->out.c_str(), &out_st) == 0 && in_st.st_dev == out_st.st_dev &&
@@ -80,8 +91,28 @@ Runner add_encode(CLI::App& app) {
     if (o->opt_qp) flags["opt_qp"] = *o->opt_qp;
     if (o->bnf) flags["bnf"] = *o->bnf;
     if (!o->model_kind.empty()) flags["model_kind"] = o->model_kind;
+    if (o->general_profile_idc) flags["general_profile_idc"] = *o->general_profile_idc;
+    if (o->row_skipping) flags["row_skipping"] = *o->row_skipping;
+    if (o->tca) flags["tca"] = *o->tca;
+    if (o->compress_differences) flags["compress_differences"] = *o->compress_differences;
     s = settings_from_json(flags, "(command line)", &settings);
     if (!s.ok()) return report_error("", s);
+    // The update sequence so far: the decoder state its streams leave, as a
+    // decoder will hold it when this stream arrives.
+    DecoderState state;
+    if (parent->count() > 0) {
+      for (const std::string& p : o->parent) {
+        if (p.empty()) continue;  // "--parent" alone: the first stream of a sequence
+        std::vector<uint8_t> bytes;
+        s = read_file(p, &bytes);
+        if (!s.ok()) return report_error("", s);
+        DecodedModel dm;
+        s = decode(bytes.data(), bytes.size(), DecodeOptions{}, &state, &dm, nullptr);
+        if (!s.ok()) return report_error(p, s);
+      }
+      settings.parent = &state;
+    }
+    const DecoderState parent_state = o->mse ? state : DecoderState{};  // for --mse
 
     EncodeResult r;
     const auto t0 = std::chrono::steady_clock::now();
@@ -97,9 +128,10 @@ Runner add_encode(CLI::App& app) {
       DecodedModel dm;
       DecodeOptions dopt;
       dopt.threads = o->threads;
+      DecoderState after = parent_state;
       s = is_anchor_stream(r.stream.data(), r.stream.size())
               ? anchor_decode(r.stream.data(), r.stream.size(), dopt, &dm)
-              : decode(r.stream.data(), r.stream.size(), dopt, &dm);
+              : decode(r.stream.data(), r.stream.size(), dopt, parent->count() ? &after : nullptr, &dm, nullptr);
       if (!s.ok()) return report_error(o->out, s);
       const ReconstructionError e = reconstruction_error(model.tensors, dm);
       std::printf("reconstruction MSE: %.6e over %llu float values (max |error| %.6e); weights (>= 2-D) only: %.6e over %llu values\n",

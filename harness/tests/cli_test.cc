@@ -9,6 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstring>
+
+#include "common/sha256.h"
+#include "nnr/io.h"
+#include "nnr/tensor.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -183,6 +189,58 @@ TEST(Cli, ConformRunsSequenceVectorsThroughAnExternalDecoder) {
   r = run("conform " + kSequence + " --decoder '" + last_only + "'");
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("step-00: no output folder"), std::string::npos) << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+std::string file_sha256(const std::string& path) {
+  std::vector<uint8_t> b;
+  if (!nnr::read_file(path, &b).ok()) return "";
+  return nnr::sha256_hex(b.data(), b.size());
+}
+
+// nnr encode of every step of a sequence vector, each with --parent naming
+// the streams before it, gives NNCodec 2.0's streams byte for byte.
+TEST(Cli, EncodesAnUpdateSequenceWithParents) {
+  const std::string v = NNR_SHARED_DIR "/conformance/nncodec2/q03_tca_diff_dq";
+  if (!fs::exists(v)) GTEST_SKIP() << "shared conformance material not found";
+  std::ifstream mf(v + "/manifest.json");
+  const nlohmann::json m = nlohmann::json::parse(mf);
+  const std::string dir = ::testing::TempDir() + "/nnr_cli_encode_sequence";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string parents;
+  for (const auto& st : m["steps"]) {
+    const std::string step = st["dir"];
+    std::vector<nnr::Tensor> inputs;
+    for (const auto& in : st["inputs"]) {
+      nnr::Tensor t;
+      t.name = in["name"];
+      for (const auto& d : in["shape"]) t.shape.push_back(d.get<int64_t>());
+      std::vector<uint8_t> bytes;
+      ASSERT_TRUE(nnr::read_file(v + "/" + step + "/" + in["file"].get<std::string>(), &bytes).ok());
+      t.f32.resize(bytes.size() / 4);
+      std::memcpy(t.f32.data(), bytes.data(), bytes.size());
+      inputs.push_back(std::move(t));
+    }
+    ASSERT_TRUE(nnr::write_npz(dir + "/" + step + ".npz", inputs).ok());
+    nlohmann::json settings = st["encoder_settings"];
+    settings["general_profile_idc"] = 1;
+    std::ofstream(dir + "/" + step + ".json") << settings.dump();
+    const std::string out = dir + "/" + step + ".nnc";
+    const Result r = run("encode -q " + dir + "/" + step + ".npz --settings " + dir + "/" + step + ".json -o " + out +
+                         " --parent" + parents);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(file_sha256(out), st["bitstream"]["sha256"].get<std::string>()) << step;
+    parents += " " + out;
+  }
+  // A later step without its parents cannot be coded as the reference coded it.
+  const Result r = run("encode -q " + dir + "/step-01.npz --settings " + dir + "/step-01.json -o " + dir +
+                       "/alone.nnc");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(file_sha256(dir + "/alone.nnc"), m["steps"][1]["bitstream"]["sha256"].get<std::string>());
 }
 
 }  // namespace
