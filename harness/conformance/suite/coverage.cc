@@ -23,6 +23,10 @@ const std::vector<std::pair<std::string, std::string>>& catalogue() {
       {"nnr_unit_size_flag 0 (15-bit size)", "2.1"}, {"nnr_unit_size_flag 1 (31-bit size)", "2.1"},
       {"unit longer than 32767 bytes", "2.1"}, {"independently_decodable_flag 0", "2.2"},
       {"partial_data_counter_present_flag 1", "2.2"}, {"general_profile_idc 1 (edition 2)", "2.3"},
+      {"mps_parent_signalling_enabled_flag 1 (edition 2)", "ed2 2.2"},
+      {"row_skip_enabled_flag 1 with skipped rows (edition 2)", "ed2 3"},
+      {"row skipping with DQ and a block scan (edition 2)", "ed2 7.3"},
+      {"codebook-bounded levels (edition 2)", "ed2 6"},
       {"MPS sparsification performance map", "2.4.1"}, {"MPS pruning performance map", "2.4.1"},
       {"MPS unification performance map", "2.4.1"}, {"MPS decomposition performance map", "2.4.1"},
       {"mps_quantization_method_flags 0", "2.4"}, {"mps_quantization_method_flags 1 (NNR_QSU)", "2.4"},
@@ -84,6 +88,8 @@ const std::vector<std::pair<std::string, std::string>>& not_covered() {
       {"topology_compression_format 1 (deflate)",
        "compressed topology bytes may contain 0x00, which st(v) cannot carry; the topology never affects the output"},
       {"NNR_AGG inside NNR_AGG", "nesting is not specified"},
+      {"edition-2 update sequences: temporal context adaptation, HDSP, skipped NDUs",
+       "a sequence is several streams; the shared NNCodec 2.0 vectors q01-q05 cover them (nnr conform runs them)"},
       {"a dimension of size 0", "no defined output beyond an empty tensor; not a sensible stream"},
       {"coded level k = -2^31", "|k| must stay below 2^31 (spec 6)"},
       {"step sizes whose binary32 value is subnormal", "RNE32 of such a step loses its value; spec 4.1 keeps steps "
@@ -122,6 +128,7 @@ void unit_features(const NnrUnit& u, std::set<std::string>& f, bool in_agg) {
     case NNR_MPS: {
       const ModelParameterSet& m = u.mps;
       for (const PerformanceMap& p : m.maps) f.insert("MPS " + p.kind + " performance map");
+      if (m.mps_parent_signalling_enabled_flag) f.insert("mps_parent_signalling_enabled_flag 1 (edition 2)");
       const int q = m.mps_quantization_method_flags;
       f.insert(q == 0 ? "mps_quantization_method_flags 0"
                       : q == 1 ? "mps_quantization_method_flags 1 (NNR_QSU)"
@@ -200,6 +207,13 @@ void unit_features(const NnrUnit& u, std::set<std::string>& f, bool in_agg) {
 
 void tensor_features(const DecodedTensor& t, int qp_density, std::set<std::string>& f) {
   const TensorCodingInfo& i = t.info;
+  if (i.general_profile_idc == 1) {
+    if (i.row_skip_enabled_flag && i.skipped_rows > 0) {
+      f.insert("row_skip_enabled_flag 1 with skipped rows (edition 2)");
+      if (i.dq_flag && i.scan_order > 0) f.insert("row skipping with DQ and a block scan (edition 2)");
+    }
+    if (i.codebook) f.insert("codebook-bounded levels (edition 2)");
+  }
   int64_t n = 1;
   for (int64_t d : t.shape) n *= d;
   if (n == 1) f.insert("tensor of one element");

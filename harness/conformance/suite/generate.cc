@@ -42,6 +42,13 @@ ojson settings_json(const EncoderSettings& s) {
   j["cabac_unary_length_minus1"] = s.cabac_unary_length_minus1;
   j["opt_qp"] = s.opt_qp;
   j["bnf"] = s.bnf;
+  if (s.general_profile_idc == 1) {
+    j["general_profile_idc"] = 1;
+    j["row_skipping"] = s.row_skipping;
+    j["tca"] = s.tca;
+    j["compress_differences"] = s.compress_differences;
+    j["device_id"] = s.device_id;
+  }
   if (s.parameter_type.empty()) {
     j["block_id_and_param_type"] = nullptr;
   } else {

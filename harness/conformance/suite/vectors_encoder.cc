@@ -132,6 +132,41 @@ void add_encoder_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     d.settings.scan_order = 2;
     return d;
   });
+
+  // Edition 2 (general_profile_idc 1) single streams; update sequences are
+  // covered by the shared NNCodec 2.0 vectors.
+  v.emplace_back("enc_ed2_rowskip_dq_scan1", [] {
+    VectorDef d = enc("enc_ed2_rowskip_dq_scan1",
+                      "edition 2: DQ with an 8x8 block scan and row skipping (rows of zeros, the DQ state advanced "
+                      "over skipped row segments), a [40,1] column and a bias",
+                      {"edition 2", "row skipping", "DQ", "scan1"}, 170);
+    Rng r(d.seed);
+    Tensor w = random_tensor(r, "pruned.weight", {36, 30});
+    for (int64_t y = 0; y < 36; y += 3)
+      for (int64_t x = 0; x < 30; ++x) w.f32[static_cast<size_t>(y * 30 + x)] = 0.0f;
+    d.inputs = {w, random_tensor(r, "pruned.bias", {36}), random_tensor(r, "col", {40, 1})};
+    d.settings.general_profile_idc = 1;
+    d.settings.row_skipping = true;
+    d.settings.scan_order = 1;
+    return d;
+  });
+  v.emplace_back("enc_ed2_codebook_parent_signalling", [] {
+    VectorDef d = enc("enc_ed2_codebook_parent_signalling",
+                      "edition 2: codebook-bounded levels (codebook_mode 1) with row skipping, in a stream with "
+                      "parent signalling (a differential update with no parent: put_node_depth 0)",
+                      {"edition 2", "codebook", "row skipping", "parent signalling"}, 171);
+    Rng r(d.seed);
+    Tensor w = random_tensor(r, "update.weight", {20, 12});
+    for (int64_t y = 0; y < 20; y += 4)
+      for (int64_t x = 0; x < 12; ++x) w.f32[static_cast<size_t>(y * 12 + x)] = 0.0f;
+    d.inputs = {w, random_tensor(r, "update.bias", {20})};
+    d.settings.general_profile_idc = 1;
+    d.settings.codebook_mode = 1;
+    d.settings.row_skipping = true;
+    d.settings.compress_differences = true;
+    d.settings.qp = -30;
+    return d;
+  });
 }
 
 }  // namespace nnr::suite
