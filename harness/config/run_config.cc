@@ -2,6 +2,7 @@
 
 #include "config/json_text.h"
 #include "pipeline/stages.h"
+#include "pipeline/updates.h"
 
 #include <cmath>
 #include <filesystem>
@@ -129,7 +130,7 @@ CodecEntry parse_codec(const JsonNode& n) {
   if (c.type == CodecType::kOriginal) n.allow_keys({"type", "label"});
   else if (c.type == CodecType::kExternal)
     n.allow_keys({"type", "label", "settings", "sweep", "encode", "decode", "timeout", "search", "stages"});
-  else n.allow_keys({"type", "label", "settings", "sweep", "search", "stages"});
+  else n.allow_keys({"type", "label", "settings", "sweep", "search", "stages", "updates"});
   c.label = n.get_string("label", type);
   if (c.label.empty() || c.label.find('/') != std::string::npos)
     n.at("label").fail("expected a non-empty label without '/'");
@@ -155,6 +156,12 @@ CodecEntry parse_codec(const JsonNode& n) {
     c.stages = n.at("stages").json();
     if (stages_end_with_lsa(c.stages) && c.type != CodecType::kNnr)
       n.at("stages").fail("\"lsa\" needs an nnr codec (its scales are coded as local-scaling block members)");
+  }
+  if (n.has("updates")) {
+    check_updates(n.at("updates"), c.type, c.settings);
+    if (n.has("stages") || n.has("search"))
+      n.at("updates").fail("a sequence of updates has no \"stages\" or \"search\"");
+    c.updates = n.at("updates").json();
   }
   if (n.has("search")) {
     const JsonNode sn = n.at("search");

@@ -46,6 +46,9 @@ struct CodecEntry {
   std::optional<SearchSpec> search;
   // Parameter reduction before coding (pipeline/stages.h), in order.
   nlohmann::json stages = nlohmann::json::array();
+  // A sequence of model updates instead of one model (pipeline/updates.h);
+  // null when the entry codes the model once.
+  nlohmann::json updates = nullptr;
 };
 
 struct ReportOptions {

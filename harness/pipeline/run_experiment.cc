@@ -21,6 +21,7 @@
 #include "pipeline/qp_search.h"
 #include "pipeline/results_log.h"
 #include "pipeline/stages.h"
+#include "pipeline/updates.h"
 #include "pipeline/run_metadata.h"
 #include "common/file_names.h"
 #include "common/interrupt.h"
@@ -84,7 +85,24 @@ struct UseCaseState {
   // The reduced models, by their stages (computed once for all the points).
   std::map<std::string, std::shared_ptr<const StageResult>> reduced;
   std::mutex reduced_mutex;
+  // The snapshots of update sequences, by their "updates" (steps, fine-tuning).
+  std::map<std::string, std::shared_ptr<const UpdateSnapshots>> snapshots;
 };
+
+// The snapshots an "updates" entry codes (made once per use case and spec).
+std::shared_ptr<const UpdateSnapshots> update_snapshots(const CodecEntry& codec, UseCaseState& uc) {
+  json key = codec.updates;
+  key.erase("mode");
+  std::lock_guard<std::mutex> lock(uc.reduced_mutex);
+  auto it = uc.snapshots.find(key.dump());
+  if (it == uc.snapshots.end()) {
+    std::lock_guard<std::mutex> eval(uc.eval_mutex);
+    auto s = std::make_shared<UpdateSnapshots>(make_update_snapshots(codec.updates, uc.original, uc.usecase.get()));
+    it = uc.snapshots.emplace(key.dump(), s).first;
+  }
+  if (!it->second->error.empty()) throw Error(ErrorCode::kInvalidArgument, kNoOffset, it->second->error);
+  return it->second;
+}
 
 // The parameters a codec entry codes: the model's, or its stages' result
 // (computed once; a failure too, so that every point names it).
@@ -185,7 +203,33 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
   const auto t_point = clock_type::now();
   try {
     std::vector<Tensor> decoded;
-    if (codec.type == CodecType::kOriginal) {
+    if (!codec.updates.is_null()) {
+      // A sequence of model updates: every step's stream, the last model.
+      std::shared_ptr<const UpdateSnapshots> snaps = update_snapshots(codec, uc);
+      CodecContext ctx;
+      ctx.work_dir = out_dir + "/work/" + std::to_string(w.index);
+      ctx.threads = decode_threads;
+      UpdateRun run = code_updates(codec, w.settings, *snaps, ctx);
+      std::error_code ec;
+      fs::remove_all(ctx.work_dir, ec);
+      json u = codec.updates;
+      u["stream_sequence"] = run.steps;
+      u["fine_tune_log"] = snaps->log;
+      u["last_snapshot_metrics"] = snaps->last_metrics;
+      r["updates"] = u;
+      r["stages"] = json::array();
+      r["stream_bytes"] = run.total_bytes;
+      r["stream_sha256"] = nullptr;
+      r["verified"] = run.verified;
+      if (!run.verified) r["verify_detail"] = run.verify_detail;
+      times["encode_s"] = run.encode_seconds;
+      times["decode_s"] = run.decode_seconds;
+      // c_r: of every model the sequence carries.
+      r["original_bytes"] = uc.original_bytes * snaps->models.size();
+      const double mse = parameter_mse(snaps->models.back(), run.last_model);
+      r["weight_mse"] = mse >= 0 ? json(mse) : json(nullptr);
+      decoded = std::move(run.last_model);
+    } else if (codec.type == CodecType::kOriginal) {
       r["stream_bytes"] = uc.original_bytes;
       r["stream_sha256"] = nullptr;
       r["verified"] = true;
@@ -284,8 +328,8 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
         r["model_file"] = rel;
       }
     }
-    r["compression_ratio"] =
-        uc.original_bytes ? 100.0 * r["stream_bytes"].get<double>() / static_cast<double>(uc.original_bytes) : 0.0;
+    const double original_bytes = r["original_bytes"].get<double>();
+    r["compression_ratio"] = original_bytes > 0 ? 100.0 * r["stream_bytes"].get<double>() / original_bytes : 0.0;
     json metrics = json::object();
     int64_t samples = 0;
     if (uc.usecase->has_task()) {

@@ -1,4 +1,5 @@
 #include "report/report_tables.h"
+#include "report/report_updates.h"
 
 #include <algorithm>
 #include <cmath>
@@ -147,6 +148,7 @@ RunReport summarize_run(const json& results, const ReportOptions& options) {
   std::vector<std::string> order;
   std::map<std::string, UseCaseSummary> by_uc;
   for (const auto& r : records) {
+    if (r.contains("updates")) continue;  // sequences have a section of their own (report_updates.h)
     const std::string uc = r.value("usecase", "?");
     if (!by_uc.count(uc)) {
       order.push_back(uc);
@@ -324,6 +326,8 @@ Status write_report(const json& results, const ReportOptions& options, const std
     }
     md << "\n";
   }
+
+  md << updates_section(results);
 
   md << "## Summary\n\n| use case | metric | original |";
   for (const auto& c : codecs) md << " " << c << ": transparent c_r | " << c << ": BD-rate |";

@@ -20,6 +20,7 @@
 #include "pipeline/qp_search.h"
 #include "pipeline/results_log.h"
 #include "pipeline/run_experiment.h"
+#include "config/run_config.h"
 
 namespace nnr {
 namespace {
@@ -540,6 +541,80 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
   EXPECT_EQ(first.at("vgg16/unified/qp=-30")["performance_maps"], json::array({"unification"}));
   EXPECT_EQ(lowrank["performance_maps"], json::array({"decomposition"}));
   EXPECT_FALSE(tuned.contains("performance_maps"));
+}
+
+// Model updates: the embedded model fine-tuned one step, the two models coded
+// as a sequence in every mode. The streams decode to the encoder's
+// reconstruction, the sums are the streams', TCA and differences make the
+// update smaller than coding the snapshot again, and the report has them.
+TEST_F(PipelineTest, UpdateSequencesOnAnEmbeddedModel) {
+  if (!NNR_TEST_HAVE_TORCH) GTEST_SKIP() << "built without the libtorch use cases";
+  const json updates = {{"steps", 1}, {"fine_tune", {{"samples", 64}, {"batch_size", 32}, {"lr", 1e-3}}}};
+  json codecs = json::array();
+  auto entry = [&](const std::string& label, const std::string& type, const std::string& mode, json settings) {
+    json u = updates;
+    u["mode"] = mode;
+    codecs.push_back({{"type", type}, {"label", label}, {"settings", settings}, {"updates", u}, {"sweep", {{"qp", {-30}}}}});
+  };
+  const json ed2 = {{"general_profile_idc", 1}};
+  entry("scratch", "nnr", "scratch", json::object());
+  entry("full", "nnr", "full", ed2);
+  entry("full-tca", "nnr", "full", {{"general_profile_idc", 1}, {"tca", true}});
+  entry("diff", "nnr", "diff", {{"general_profile_idc", 1}, {"row_skipping", true}});
+  entry("anchor-diff", "anchor", "diff", json::object());
+  const std::string cfg = (dir_ / "updates.json").string();
+  std::ofstream(cfg) << json{{"name", "updates"}, {"threads", 1},
+                             {"usecases", {{{"id", "vgg16"}, {"limit", 100}}}}, {"codecs", codecs}}
+                            .dump();
+  const std::string out = (dir_ / "updates-run").string();
+  const CommandResult r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
+  ASSERT_TRUE(r.ok()) << r.output_tail;
+  const auto recs = records_by_key(out);
+  ASSERT_EQ(recs.size(), 5u);
+  std::map<std::string, std::vector<int64_t>> bytes;
+  for (const auto& [key, rec] : recs) {
+    ASSERT_EQ(rec["status"], "ok") << key << ": " << rec.dump();
+    EXPECT_EQ(rec["verified"], true) << key;
+    const json& seq = rec["updates"]["stream_sequence"];
+    ASSERT_EQ(seq.size(), 2u) << key;
+    int64_t sum = 0;
+    for (const json& s : seq) {
+      sum += s["stream_bytes"].get<int64_t>();
+      bytes[rec["codec"]].push_back(s["stream_bytes"].get<int64_t>());
+    }
+    EXPECT_EQ(rec["stream_bytes"].get<int64_t>(), sum) << key;
+    EXPECT_TRUE(rec["metrics"].contains("top1")) << key;
+    EXPECT_TRUE(rec["updates"]["last_snapshot_metrics"].contains("top1")) << key;
+  }
+  // The snapshot changed, so coding it again costs about as much as the first model ...
+  EXPECT_GT(bytes["scratch"][1], bytes["scratch"][0] * 9 / 10);
+  // ... and less with the first model's levels as contexts, and much less as a difference.
+  EXPECT_LT(bytes["full-tca"][1], bytes["full"][1]);
+  EXPECT_LT(bytes["diff"][1], bytes["full"][1] / 2);
+  EXPECT_LT(bytes["anchor-diff"][1], bytes["anchor-diff"][0] / 2);
+  const CommandResult rep = nnr("report " + shell_quote(out));
+  ASSERT_TRUE(rep.ok()) << rep.output_tail;
+  std::ifstream md(out + "/report.md");
+  const std::string report((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  EXPECT_NE(report.find("## Model updates"), std::string::npos);
+  EXPECT_NE(report.find("| full-tca | nnr | full | qp=-30 |"), std::string::npos) << report;
+}
+
+TEST(RunConfigUpdates, ErrorsNameThePath) {
+  auto err = [](const json& codec) {
+    RunConfig c;
+    const Status s = parse_run_config({{"name", "x"}, {"usecases", {{{"id", "vgg16"}}}}, {"codecs", {codec}}}, ".", &c);
+    return s.ok() ? std::string() : s.message();
+  };
+  EXPECT_NE(err({{"type", "nnr"}, {"updates", {{"steps", 2}, {"mode", "full"}}}}).find("general_profile_idc"),
+            std::string::npos);
+  EXPECT_NE(err({{"type", "anchor"}, {"updates", {{"steps", 2}, {"mode", "full"}}}}).find("/codecs/0/updates/mode"),
+            std::string::npos);
+  EXPECT_NE(err({{"type", "nnr"}, {"updates", {{"steps", 0}}}}).find("/codecs/0/updates/steps"), std::string::npos);
+  EXPECT_NE(err({{"type", "nnr"}, {"updates", {{"steps", 1}, {"mode", "scratch"}, {"fine_tune", {{"lr", -1}}}}}}).find("/updates/fine_tune/lr"),
+            std::string::npos);
+  EXPECT_EQ(err({{"type", "nnr"}, {"settings", {{"general_profile_idc", 1}}}, {"updates", {{"steps", 1}, {"mode", "diff"}}}}),
+            "");
 }
 
 }  // namespace
