@@ -161,7 +161,7 @@ TEST(Cli, DecodesAnUpdateSequenceStepByStep) {
   Result r = run("decode -q --every-step" + streams + " -o " + out);
   ASSERT_EQ(r.code, 0) << r.out;
   for (size_t i = 0; i < m["steps"].size(); ++i) {
-    char sub[16];
+    char sub[32];
     std::snprintf(sub, sizeof sub, "/step-%02zu", i);
     expect_step_folder(out + sub, m["steps"][i]);
   }

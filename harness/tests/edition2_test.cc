@@ -170,7 +170,9 @@ TEST(Edition2Vectors, HdspHistoryDecidesTheOutput) {
       EXPECT_TRUE(hdsp_used);
     } else {
       EXPECT_FALSE(pass);
-      if (s.ok()) EXPECT_FALSE(m.warnings.empty());  // "no HDSP history" is said
+      if (s.ok()) {
+        EXPECT_FALSE(m.warnings.empty());  // "no HDSP history" is said
+      }
     }
   }
 }

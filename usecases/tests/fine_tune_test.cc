@@ -154,7 +154,9 @@ TEST(FineTune, LocalScalingTrainsOnlyScales) {
   }
   EXPECT_TRUE(some_scale_moved);
   for (const auto& [name, t] : start)
-    if (!is_weight(t)) EXPECT_TRUE(now.at(name).f32 == t.f32) << name << " changed";
+    if (!is_weight(t)) {
+      EXPECT_TRUE(now.at(name).f32 == t.f32) << name << " changed";
+    }
 }
 
 TEST(FineTune, BatchNormStatisticsOnly) {
