@@ -127,8 +127,10 @@ Status settings_from_json(const json& j, const std::string& path, EncoderSetting
       else if (k == "hdsp") s->hdsp = get_bool(v, p);
       else if (k == "device_id") s->device_id = get_int(v, p);
       else if (k == "int_quant_bw") {
-        if (!(v.is_boolean() && !v.get<bool>()) && !(v.is_number_integer() && v.get<int64_t>() == 0))
-          throw SettingsError{p, "integer-aligned quantisation is not supported by the encoder (false or 0 only)"};
+        // false/0: off; true counts as 1, as in the reference software.
+        if (v.is_boolean()) s->int_quant_bw = v.get<bool>() ? 1 : 0;
+        else s->int_quant_bw = get_int(v, p);
+        if (s->int_quant_bw < 0 || s->int_quant_bw > 31) throw SettingsError{p, "expected false or a bit depth 1..31"};
       }
       else if (k == "decomposed_weight_shape") {
         s->decomposed_weight_shape.clear();

@@ -3,6 +3,7 @@
 // byte; and our decoder must give back the encoder's own reconstruction.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -166,6 +167,40 @@ TEST_P(Edition2EncoderVectors, SameStreamsAsReference) {
       EXPECT_EQ(dm.tensors[i].bytes(), r.reconstruction[i].bytes()) << dir << ": " << dm.tensors[i].name;
     }
     if (::testing::Test::HasFailure()) return;  // later steps depend on this one
+  }
+}
+
+// int_quant_bw (no reference vector uses it): every level within the bit
+// depth, signed or not by the tensor's values; with DQ the clipped levels
+// still decode to the encoder's own reconstruction.
+TEST(Edition2Encoder, IntegerAlignedLevelsStayInTheirBitDepth) {
+  std::vector<Tensor> in(2);
+  in[0].name = "w.weight";
+  in[0].shape = {16, 12};
+  in[1].name = "pos.bias";
+  in[1].shape = {16};
+  for (size_t i = 0; i < 192; ++i) in[0].f32.push_back(std::sin(0.37 * double(i)) * (i % 7 == 0 ? 3.0f : 0.2f));
+  for (size_t i = 0; i < 16; ++i) in[1].f32.push_back(0.05f * float(i));
+  for (bool dq : {false, true}) {
+    EncoderSettings s;
+    s.general_profile_idc = 1;
+    s.int_quant_bw = 4;
+    s.use_dq = dq;
+    EncodeResult r;
+    ASSERT_TRUE(encode(in, s, &r).ok());
+    DecodeOptions o;
+    o.keep_levels = true;
+    DecodedModel dm;
+    ASSERT_TRUE(decode(r.stream.data(), r.stream.size(), o, &dm).ok());
+    ASSERT_EQ(dm.tensors.size(), 2u);
+    int32_t lo = 0, hi = 0;
+    for (int32_t l : dm.tensors[0].levels) lo = std::min(lo, l), hi = std::max(hi, l);
+    // Signed 4 bits; DQ may move a clipped level by one step of the state's quantiser.
+    EXPECT_GE(lo, dq ? -9 : -8);
+    EXPECT_LE(hi, dq ? 8 : 7);
+    EXPECT_LT(lo, -2);
+    for (int32_t l : dm.tensors[1].levels) EXPECT_TRUE(l >= 0 && l <= (dq ? 255 : 255)) << l;  // unsigned, 8 bits for a bias
+    for (size_t i = 0; i < 2; ++i) EXPECT_EQ(dm.tensors[i].bytes(), r.reconstruction[i].bytes()) << i;
   }
 }
 

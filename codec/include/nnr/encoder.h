@@ -86,6 +86,11 @@ struct EncoderSettings {
   bool tca = false;                   // temporal context adaptation from the parent's levels
   bool compress_differences = false;  // the input is an update (difference to the parent)
   int device_id = 0;
+  // Integer-aligned quantisation to this many bits (0: off): every float
+  // tensor's qp chosen from its 99.95th percentile of |w| and the levels
+  // clipped to the bit depth (NNCodec 2.0's int_quant_bw; no reference
+  // vector checks it).
+  int int_quant_bw = 0;
   // History-dependent significance: each unit whose tensors all have a
   // history is coded with and without it and the shorter kept (the
   // reference software's HDSP tool; not an argument of its compress()).

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <map>
 #include <new>
+#include <optional>
+#include <utility>
 #include <string>
 
 #include "cabac/arith_encoder.h"
@@ -147,6 +149,7 @@ class StreamEncoder {
     IntegerCodebook cb;
     bool raw = false;  // NNR_PT_RAW_FLOAT
     Tensor recon;
+    std::optional<std::pair<int32_t, int32_t>> clip;  // int_quant_bw: the level range
   };
 
   static void append(std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
@@ -174,7 +177,8 @@ class StreamEncoder {
                              : s_.compress_differences ? "compress_differences"
                              : s_.hdsp ? "hdsp"
                              : s_.parent ? "a parent (an update sequence)"
-                             : s_.device_id ? "device_id" : nullptr;
+                             : s_.device_id ? "device_id"
+                             : s_.int_quant_bw ? "int_quant_bw" : nullptr;
       if (ed2_only) invalid(std::string(ed2_only) + " needs general_profile_idc 1 (edition 2)");
     }
     if (s_.device_id < 0) invalid("device_id must be >= 0");
@@ -266,10 +270,11 @@ class StreamEncoder {
     c.levels.resize(n);
     c.qp = qp_for(t.name, p.type);
     c.dq = s_.use_dq;
+    if (s_.int_quant_bw > 0) int_aligned(t, p.type, &c);
     if (s_.codebook_mode > 0) {
       choose_codebook(t, &c, uo);
     } else {
-      quantize_with_overflow_rule(t, c.dq, &c.qp, c.levels.data(), c.geom, uo);
+      quantize_with_overflow_rule(t, c.dq, &c.qp, c.levels.data(), c.geom, uo, c.clip);
     }
     check_qp_fits(t.name, c.qp);
     c.recon.dtype = DType::kFloat32;
@@ -286,9 +291,53 @@ class StreamEncoder {
     return c;
   }
 
+  // Integer-aligned quantisation (edition2.md 12.8, NNCodec 2.0's
+  // int_quant_bw): the qp whose step maps the 99.95th percentile of |w| to
+  // the largest level of `bw` bits, and the levels clipped to that range.
+  // Not checked against the reference software (no vector uses it).
+  void int_aligned(const Tensor& t, const std::string& type, CodedTensor* c) const {
+    int* qp = &c->qp;
+    const size_t n = t.f32.size();
+    bool negative = false, nonzero = false;
+    for (float v : t.f32) {
+      negative |= v < 0;
+      nonzero |= v != 0;
+    }
+    if (!nonzero || (n == 1 && std::nearbyint(t.f32[0]) == t.f32[0])) {  // zeros, or an integer scalar
+      *qp = 0;
+      return;
+    }
+    const int bw = s_.int_quant_bw > 7 || type == "weight" ? s_.int_quant_bw : 8;
+    const double den = negative ? std::ldexp(1.0, bw - 1) - 1 : std::ldexp(1.0, bw) - 1;
+    // numpy's default percentile: linear between the order statistics.
+    std::vector<double> a(n);
+    for (size_t i = 0; i < n; ++i) a[i] = std::fabs(static_cast<double>(t.f32[i]));
+    std::sort(a.begin(), a.end());
+    const double idx = 0.9995 * static_cast<double>(n - 1);
+    const size_t lo = static_cast<size_t>(std::floor(idx)), hi = std::min(lo + 1, n - 1);
+    double pct = a[lo] + (a[hi] - a[lo]) * (idx - static_cast<double>(lo));
+    if (pct == 0) pct = a[n - 1];
+    const double step = pct / (den > 0 ? den : 1.0);
+    const int k = 1 << s_.qp_density;
+    const double e = std::floor(std::log2(step));
+    double q = e * k + (step * k / std::exp2(e) - k);
+    const double lim = std::ldexp(1.0, 5 + s_.qp_density);
+    q = std::min(std::max(q, -lim), lim - 1);
+    *qp = static_cast<int>(std::nearbyint(q));  // half to even, as numpy rounds
+    c->clip = negative ? std::pair<int32_t, int32_t>{static_cast<int32_t>(-std::ldexp(1.0, bw - 1)),
+                                                   static_cast<int32_t>(std::ldexp(1.0, bw - 1) - 1)}
+                     : std::pair<int32_t, int32_t>{0, static_cast<int32_t>(std::ldexp(1.0, bw) - 1)};
+  }
+
   // Quantises at *qp; if a level would leave int32, raises qp (spec 9.5).
   void quantize_with_overflow_rule(const Tensor& t, bool dq, int* qp, int32_t* levels, const ScanGeometry& geom,
-                                   UnitOutput& uo) const {
+                                   UnitOutput& uo, const std::optional<std::pair<int32_t, int32_t>>& clip = {}) const {
+    if (clip) {
+      const bool ok = quantize(t.f32.data(), geom, *qp, dq, levels);
+      if (!ok) invalid("tensor '" + t.name + "': levels do not fit int32 at the integer-aligned qp");
+      for (size_t i = 0; i < t.f32.size(); ++i) levels[i] = std::min(std::max(levels[i], clip->first), clip->second);
+      return;
+    }
     if (quantize(t.f32.data(), geom, *qp, dq, levels)) return;
     const int raised = overflow_qp(t.f32.data(), t.f32.size(), s_.qp_density);
     uo.messages.push_back("INFO: QP for " + t.name + " has been clipped from " +
@@ -342,7 +391,7 @@ class StreamEncoder {
     const bool dq_requested = c->dq;
     int qp_c = c->qp - (dq_requested ? (1 << s_.qp_density) : 0);
     std::vector<int32_t> urq(n);
-    quantize_with_overflow_rule(t, false, &qp_c, urq.data(), c->geom, uo);
+    quantize_with_overflow_rule(t, false, &qp_c, urq.data(), c->geom, uo, c->clip);
     // The codebook: the distinct levels, sorted; elements become indices.
     std::vector<int32_t> values(urq);
     std::sort(values.begin(), values.end());
@@ -388,7 +437,7 @@ class StreamEncoder {
       int qp_u = c->qp;
       std::vector<int32_t> uniform(n);
       if (dq_requested) {
-        quantize_with_overflow_rule(t, true, &qp_u, uniform.data(), c->geom, uo);
+        quantize_with_overflow_rule(t, true, &qp_u, uniform.data(), c->geom, uo, c->clip);
       } else {
         qp_u = qp_c;
         uniform = urq;
