@@ -121,7 +121,8 @@ struct Stream {
 const std::vector<Stream>& streams() {
   static const std::vector<Stream> all = [] {
     std::vector<Stream> out;
-    for (const char* suite : {"conformance/nncodec", "conformance/nncodec-real"}) {
+    // Edition 1, and edition 2's single streams (its sequences: below).
+    for (const char* suite : {"conformance/nncodec", "conformance/nncodec-real", "conformance/nncodec2"}) {
       const fs::path dir = fs::path(NNR_SHARED_DIR) / suite;
       std::error_code ec;
       std::vector<fs::path> found;
@@ -325,6 +326,48 @@ TEST(Robustness, FlippedPayloadBits) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("  %d payload bit flips in %.1f s\n", n, secs);
+}
+
+// Edition-2 update sequences: each step, bits flipped, decoded with the
+// state the steps before it left. A failed decode leaves the state as it
+// was; a decode that succeeds on corrupt data is allowed (the payload has no
+// checksum), a crash or an internal error is not.
+TEST(Robustness, FlippedBitsInUpdateSequences) {
+  const fs::path root = fs::path(NNR_SHARED_DIR) / "conformance/nncodec2";
+  std::error_code ec;
+  std::vector<fs::path> seqs;
+  for (const auto& e : fs::directory_iterator(root, ec))
+    if (fs::exists(e.path() / "step-01/stream.nnc")) seqs.push_back(e.path());
+  if (seqs.empty()) GTEST_SKIP() << "no edition-2 sequences under " << root;
+  std::sort(seqs.begin(), seqs.end());
+  std::mt19937_64 rng(777);
+  int n = 0;
+  for (const fs::path& dir : seqs) {
+    DecoderState state;
+    for (int k = 0; fs::exists(dir / ("step-0" + std::to_string(k)) / "stream.nnc"); ++k) {
+      std::vector<uint8_t> bytes;
+      ASSERT_TRUE(read_file((dir / ("step-0" + std::to_string(k)) / "stream.nnc").string(), &bytes).ok());
+      for (int i = 0; i < scaled(60); ++i, ++n) {
+        std::vector<uint8_t> v = bytes;
+        const uint64_t bit = rng() % (v.size() * 8);
+        v[bit / 8] ^= static_cast<uint8_t>(0x80 >> (bit % 8));
+        DecoderState copy = state;
+        DecodedModel m;
+        DecodeOptions o;
+        o.threads = 1 + (i & 1);
+        const Status st = decode(v.data(), v.size(), o, &copy, &m, nullptr);
+        const std::string what = dir.string() + " step " + std::to_string(k) + " bit " + std::to_string(bit);
+        if (!st.ok()) {
+          EXPECT_NE(st.code(), ErrorCode::kInternal) << what << ": " << st.describe();
+          EXPECT_FALSE(st.message().empty()) << what;
+          EXPECT_EQ(copy.streams, state.streams) << what;
+        }
+      }
+      DecodedModel m;
+      ASSERT_TRUE(decode(bytes.data(), bytes.size(), DecodeOptions{}, &state, &m, nullptr).ok()) << dir;
+    }
+  }
+  std::printf("  %d bit flips in update sequences\n", n);
 }
 
 TEST(Robustness, OutputLimit) {

@@ -1,5 +1,6 @@
 #include "pipeline/updates.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 

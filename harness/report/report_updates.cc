@@ -1,5 +1,6 @@
 #include "report/report_updates.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <optional>
