@@ -11,16 +11,31 @@ namespace nnr::cli {
 
 Runner add_inspect(CLI::App& app) {
   struct Opts {
+    std::vector<std::string> streams;
     std::string stream, levels;
     bool headers_only = false;
   };
   auto o = std::make_shared<Opts>();
-  app.add_option("STREAM", o->stream, "NNR bitstream")->required();
+  app.add_option("STREAM", o->streams,
+                 "NNR bitstream; several: an edition-2 update sequence, the last one inspected with the decoder "
+                 "state the others leave (its parents)")
+      ->required();
   app.add_flag("--headers-only", o->headers_only, "do not decode the arithmetic payloads");
   app.add_option("--levels", o->levels,
                  "also write each coded tensor's integer levels (int32 .npy, after the DQ state mapping; codebook "
                  "tensors: index - CbZeroOffset) into this folder, named as by nnr decode");
   return [o]() {
+    // The parents of the last stream, decoded in order.
+    DecoderState state;
+    for (size_t i = 0; i + 1 < o->streams.size(); ++i) {
+      std::vector<uint8_t> b;
+      Status s = read_file(o->streams[i], &b);
+      if (!s.ok()) return report_error("", s);
+      DecodedModel m;
+      s = decode(b.data(), b.size(), DecodeOptions{}, &state, &m, nullptr);
+      if (!s.ok()) return report_error(o->streams[i], s);
+    }
+    o->stream = o->streams.back();
     std::vector<uint8_t> bytes;
     Status s = read_file(o->stream, &bytes);
     if (!s.ok()) return report_error("", s);
@@ -41,7 +56,7 @@ Runner add_inspect(CLI::App& app) {
       opt.apply_local_scaling = false;
       opt.threads = 1;
       DecodedModel model;
-      s = decode(bytes.data(), bytes.size(), opt, &model);
+      s = decode(bytes.data(), bytes.size(), opt, o->streams.size() > 1 ? &state : nullptr, &model, nullptr);
       j["tensors"] = tensors_to_json(model.tensors);
       j["warnings"] = model.warnings;
       if (s.ok() && !o->levels.empty()) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 #include "conformance/vector.h"
 #include "nnr/decoder.h"
 #include "nnr/io.h"
+#include "common/sha256.h"
 
 namespace nnr {
 namespace {
@@ -129,6 +131,43 @@ TEST(Edition2Vectors, HeaderFieldsAsTheReferenceParserReadThem) {
     }
   }
   EXPECT_EQ(checked, 16u + 19u);
+}
+
+// The integer levels of every coded tensor, as NNCodec 2.0's entropy decoder
+// gave them (coded_elements[].levels_sha256), for every stream and step.
+TEST(Edition2Vectors, LevelsAsTheReferenceEntropyDecoderGaveThem) {
+  if (!fs::exists(kSuite)) GTEST_SKIP();
+  size_t checked = 0;
+  for (const std::string& dir : find_vector_dirs(kSuite)) {
+    const json m = read_json(dir + "/manifest.json");
+    std::vector<std::pair<std::string, json>> steps;
+    if (m["kind"] == "sequence") {
+      for (const json& st : m["steps"]) steps.push_back({dir + "/" + st["dir"].get<std::string>(), st});
+    } else {
+      steps.push_back({dir, m});
+    }
+    DecoderState state;
+    for (const auto& [sdir, entry] : steps) {
+      const std::vector<uint8_t> b = read_bytes(sdir + "/stream.nnc");
+      DecodeOptions o;
+      o.keep_levels = true;
+      DecodedModel dm;
+      const Status st = decode(b.data(), b.size(), o, m["kind"] == "sequence" ? &state : nullptr, &dm, nullptr);
+      ASSERT_TRUE(st.ok()) << sdir << ": " << st.describe();
+      std::map<std::string, const DecodedTensor*> by_name;
+      for (const DecodedTensor& t : dm.tensors) by_name[t.name] = &t;
+      for (const json& ce : entry["coded_elements"]) {
+        const std::string name = ce["name"];
+        ASSERT_TRUE(by_name.count(name)) << sdir << ": " << name;
+        const DecodedTensor& t = *by_name[name];
+        const ValueVector<int32_t>& l = t.dtype == DType::kInt32 && t.levels.empty() ? t.i32 : t.levels;
+        EXPECT_EQ(sha256_hex(reinterpret_cast<const uint8_t*>(l.data()), l.size() * 4), ce["levels_sha256"])
+            << sdir << ": " << name;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 100u);
 }
 
 // Decodes a sequence's steps [0, steps) with `state`; the last step's output.
