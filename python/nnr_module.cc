@@ -83,12 +83,14 @@ std::string_view bytes_view(const py::bytes& data) {
   return std::string_view(p, static_cast<size_t>(n));
 }
 
-py::bytes encode(const py::dict& tensors, const py::object& settings, int threads, const py::kwargs& overrides) {
+py::bytes encode(const py::dict& tensors, const py::object& settings, int threads, const nnr::DecoderState* parent,
+                 const py::kwargs& overrides) {
   std::vector<nnr::Tensor> ts;
   for (const auto& [k, v] : tensors) ts.push_back(to_tensor(py::str(k).cast<std::string>(), v));
   nnr::EncoderSettings s;
   nnr::Status st = nnr::settings_from_json(settings_json(settings, overrides), "", &s);
   if (!st.ok()) raise(st);
+  s.parent = parent;
   nnr::EncodeOptions o;
   o.threads = threads;
   o.keep_reconstruction = false;
@@ -101,7 +103,7 @@ py::bytes encode(const py::dict& tensors, const py::object& settings, int thread
   return py::bytes(reinterpret_cast<const char*>(r.stream.data()), r.stream.size());
 }
 
-py::dict decode(const py::bytes& data, int threads) {
+py::dict decode(const py::bytes& data, int threads, nnr::DecoderState* state) {
   const std::string_view b = bytes_view(data);
   nnr::DecodeOptions o;
   o.threads = threads;
@@ -110,7 +112,8 @@ py::dict decode(const py::bytes& data, int threads) {
   {
     py::gil_scoped_release free;
     const auto* p = reinterpret_cast<const uint8_t*>(b.data());
-    st = nnr::is_anchor_stream(p, b.size()) ? nnr::anchor_decode(p, b.size(), o, &m) : nnr::decode(p, b.size(), o, &m);
+    st = nnr::is_anchor_stream(p, b.size()) ? nnr::anchor_decode(p, b.size(), o, &m)
+                                            : nnr::decode(p, b.size(), o, state, &m, nullptr);
   }
   if (!st.ok()) raise(st);
   py::dict out;
@@ -148,13 +151,27 @@ py::object inspect(const py::bytes& data) {
 
 PYBIND11_MODULE(nnr, m) {
   m.doc() = "MPEG NNR (ISO/IEC 15938-17) neural-network coding: encode, decode, inspect";
+  py::class_<nnr::DecoderState>(m, "DecoderState",
+                                 "What a decoder keeps between the streams of an edition-2 update sequence: pass "
+                                 "one object to decode() for each stream in order, and to encode() as `parent`.")
+      .def(py::init<>())
+      .def_property_readonly("streams", [](const nnr::DecoderState& s) { return s.streams; },
+                             "streams decoded into this state")
+      .def_property_readonly("tensors", [](const nnr::DecoderState& s) {
+        py::dict d;
+        for (const auto& [name, t] : s.tensors) d[py::str(name)] = t.put_node_depth;
+        return d;
+      }, "put_node_depth (NDUs decoded so far) by tensor name");
   m.def("encode", &encode, py::arg("tensors"), py::arg("settings") = py::none(), py::arg("threads") = 0,
+        py::arg("parent") = nullptr,
         "Encodes a dict of numpy arrays (order kept) to an NNR bitstream (bytes). `settings` takes the keys of "
         "`nnr encode --settings`; keyword arguments override single keys (qp=-38, use_dq=False, ...). The bytes are "
-        "those `nnr encode` writes for the same arrays and settings, for any `threads` (0: one per core).");
-  m.def("decode", &decode, py::arg("data"), py::arg("threads") = 0,
+        "those `nnr encode` writes for the same arrays and settings, for any `threads` (0: one per core). "
+        "`parent`: a DecoderState holding the update sequence so far (edition 2; as `nnr encode --parent`).");
+  m.def("decode", &decode, py::arg("data"), py::arg("threads") = 0, py::arg("state") = nullptr,
         "Decodes an NNR bitstream (or an anchor container) to a dict of numpy arrays in stream order; the arrays "
-        "own the decoder's buffers (no copy).");
+        "own the decoder's buffers (no copy). `state`: a DecoderState for the streams of an update sequence "
+        "(edition 2), updated on success.");
   m.def("inspect", &inspect, py::arg("data"), "What `nnr inspect` prints, as a dict: units and tensors.");
   m.attr("__version__") = nnr::version_string();
 }

@@ -113,5 +113,34 @@ class Module(unittest.TestCase):
         self.assertEqual(net(x).shape, (2, 10))
 
 
+    def test_update_sequence_with_a_state(self):
+        v = os.path.join(SHARED, "conformance", "nncodec2", "q03_tca_diff_dq")
+        if not os.path.isdir(v):
+            self.skipTest("shared vectors not found")
+        with open(os.path.join(v, "manifest.json")) as f:
+            m = json.load(f)
+        dec = nnr.DecoderState()
+        enc = nnr.DecoderState()
+        for st in m["steps"]:
+            with open(os.path.join(v, st["dir"], "stream.nnc"), "rb") as f:
+                data = f.read()
+            out = nnr.decode(data, state=dec)
+            for e in st["decoded"]:
+                self.assertEqual(hashlib.sha256(out[e["name"]].tobytes()).hexdigest(), e["sha256"])
+            # The encoder with the same state gives the reference stream back.
+            inputs = {}
+            for i in st["inputs"]:
+                raw = np.fromfile(os.path.join(v, st["dir"], i["file"]), dtype=np.float32)
+                inputs[i["name"]] = raw.reshape(i["shape"])
+            settings = dict(st["encoder_settings"], general_profile_idc=1)
+            again = nnr.encode(inputs, settings, parent=enc)
+            self.assertEqual(hashlib.sha256(again).hexdigest(), st["bitstream"]["sha256"])
+            nnr.decode(again, state=enc)
+        self.assertEqual(dec.streams, len(m["steps"]))
+        with self.assertRaises(ValueError):  # a TCA step without its parents
+            with open(os.path.join(v, "step-01", "stream.nnc"), "rb") as f:
+                nnr.decode(f.read())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
