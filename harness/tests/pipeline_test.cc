@@ -517,7 +517,9 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
       EXPECT_EQ(rec["status"], "ok") << key << ": " << rec.dump();
       EXPECT_EQ(rec["verified"], true) << key;
       EXPECT_EQ(rec["samples"], 100) << key;
-      if (round == 1) EXPECT_EQ(rec["stream_sha256"], first.at(key)["stream_sha256"]) << key << " differs between runs";
+      if (round == 1) {
+        EXPECT_EQ(rec["stream_sha256"], first.at(key)["stream_sha256"]) << key << " differs between runs";
+      }
     }
     if (round == 0) first = recs;
   }
