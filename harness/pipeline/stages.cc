@@ -17,20 +17,6 @@ using Clock = std::chrono::steady_clock;
 
 const std::set<std::string> kFineTuneKeys = {"samples", "epochs", "lr", "batch_size", "seed"};
 
-void check_fine_tune_options(const JsonNode& s) {
-  if (s.has("samples")) s.at("samples").as_int(1, int64_t{1} << 40);
-  if (s.has("epochs")) {
-    const double e = s.at("epochs").as_number();
-    if (!(e > 0 && e <= 1000)) s.at("epochs").fail("expected a number of passes in (0, 1000]");
-    if (s.has("samples")) s.fail("expected one of \"samples\" or \"epochs\"");
-  }
-  if (s.has("batch_size")) s.at("batch_size").as_int(1, 65536);
-  if (s.has("seed")) s.at("seed").as_int(0);
-  if (s.has("lr")) {
-    const double lr = s.at("lr").as_number();
-    if (!(lr > 0 && lr < 10)) s.at("lr").fail("expected a learning rate in (0, 10)");
-  }
-}
 
 void check_share(const JsonNode& v, bool zero_ok) {
   const double x = v.as_number();
@@ -123,6 +109,21 @@ void hold_zeros(StageResult& r) {
 }
 
 }  // namespace
+
+void check_fine_tune_options(const JsonNode& s) {
+  if (s.has("samples")) s.at("samples").as_int(1, int64_t{1} << 40);
+  if (s.has("epochs")) {
+    const double e = s.at("epochs").as_number();
+    if (!(e > 0 && e <= 1000)) s.at("epochs").fail("expected a number of passes in (0, 1000]");
+    if (s.has("samples")) s.fail("expected one of \"samples\" or \"epochs\"");
+  }
+  if (s.has("batch_size")) s.at("batch_size").as_int(1, 65536);
+  if (s.has("seed")) s.at("seed").as_int(0);
+  if (s.has("lr")) {
+    const double lr = s.at("lr").as_number();
+    if (!(lr > 0 && lr < 10)) s.at("lr").fail("expected a learning rate in (0, 10)");
+  }
+}
 
 void check_stages(const JsonNode& stages) {
   stages.expect_array();

@@ -44,6 +44,10 @@ struct StageResult {
   std::string error;           // why the stages could not run (then params is empty)
 };
 
+// Validates fine-tuning options (samples or epochs, lr, batch_size, seed
+// values); throws ConfigError naming the JSON path.
+void check_fine_tune_options(const JsonNode& options);
+
 // Validates a "stages" array; throws ConfigError naming the JSON path.
 void check_stages(const JsonNode& stages);
 

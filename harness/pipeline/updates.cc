@@ -6,6 +6,7 @@
 
 #include "common/settings_json.h"
 #include "common/sha256.h"
+#include "pipeline/stages.h"
 #include "nnr/decoder.h"
 #include "nnr/encoder.h"
 
@@ -88,17 +89,7 @@ void check_updates(const JsonNode& n, CodecType type, const json& settings) {
     const JsonNode ft = n.at("fine_tune");
     ft.expect_object();
     ft.allow_keys({"samples", "epochs", "lr", "batch_size", "seed"});
-    if (ft.has("samples")) ft.at("samples").as_int(1, int64_t{1} << 40);
-    if (ft.has("epochs")) {
-      const double e = ft.at("epochs").as_number();
-      if (!(e > 0 && e <= 1000)) ft.at("epochs").fail("expected a number of passes in (0, 1000]");
-    }
-    if (ft.has("batch_size")) ft.at("batch_size").as_int(1, 65536);
-    if (ft.has("seed")) ft.at("seed").as_int(0);
-    if (ft.has("lr")) {
-      const double lr = ft.at("lr").as_number();
-      if (!(lr > 0 && lr < 10)) ft.at("lr").fail("expected a learning rate in (0, 10)");
-    }
+    check_fine_tune_options(ft);
   }
 }
 
