@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 namespace nnr {
@@ -243,6 +244,88 @@ json low_rank(std::vector<Tensor>& params, json& settings, double energy, double
   }
   params = std::move(out);
   return {{"weights_decomposed", decomposed}, {"weight_elements_before", before}, {"weight_elements_after", after}};
+}
+
+}  // namespace nnr
+
+namespace nnr {
+
+namespace {
+
+// Keeps, along `dim` of an array of `shape`, the slices `keep` (each `factor`
+// entries wide, in order).
+template <typename Vec>
+Vec keep_slices(const Vec& v, const std::vector<int64_t>& shape, int dim, int64_t factor,
+                const std::vector<int64_t>& keep) {
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < dim; ++d) outer *= shape[static_cast<size_t>(d)];
+  for (size_t d = static_cast<size_t>(dim) + 1; d < shape.size(); ++d) inner *= shape[d];
+  const int64_t n = shape[static_cast<size_t>(dim)];
+  Vec out;
+  out.reserve(static_cast<size_t>(outer * static_cast<int64_t>(keep.size()) * factor * inner));
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c : keep) {
+      const auto first = v.begin() + static_cast<std::ptrdiff_t>((o * n + c * factor) * inner);
+      out.insert(out.end(), first, first + static_cast<std::ptrdiff_t>(factor * inner));
+    }
+  return out;
+}
+
+// The channels (along `dim`) of a weight as rows of a channels x rest matrix.
+std::vector<float> channel_rows(const Tensor& t, int dim) {
+  if (dim == 0) return std::vector<float>(t.f32.begin(), t.f32.end());
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < dim; ++d) outer *= t.shape[static_cast<size_t>(d)];
+  for (size_t d = static_cast<size_t>(dim) + 1; d < t.shape.size(); ++d) inner *= t.shape[d];
+  const int64_t n = t.shape[static_cast<size_t>(dim)];
+  std::vector<float> rows;
+  rows.reserve(t.f32.size());
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) rows.push_back(t.f32[static_cast<size_t>((o * n + c) * inner + i)]);
+  return rows;
+}
+
+}  // namespace
+
+json prune_filters_rebuild(std::vector<Tensor>& params, double ratio, const std::vector<models::ChannelGroup>& groups,
+                           HeldMasks* held) {
+  std::map<std::string, Tensor*> by_name;
+  for (Tensor& t : params) by_name[t.name] = &t;
+  // Every group ranked on the unpruned tensors first: a tensor can be one
+  // group's producer and another's consumer.
+  std::vector<std::vector<int64_t>> keeps;
+  int64_t channels = 0, pruned = 0, before = 0, after = 0;
+  for (const models::ChannelGroup& g : groups) {
+    const Tensor& w = *by_name.at(g.producers[0].tensor);
+    const int64_t n = g.channels, cols = w.numel() / n;
+    const std::vector<double> s = filter_importance(channel_rows(w, g.producers[0].dim).data(), n, cols);
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), int64_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return s[static_cast<size_t>(a)] > s[static_cast<size_t>(b)]; });
+    const int64_t cut = std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(ratio * static_cast<double>(n))));
+    std::vector<int64_t> keep(order.begin() + cut, order.end());
+    std::sort(keep.begin(), keep.end());
+    keeps.push_back(std::move(keep));
+    channels += n;
+    pruned += cut;
+  }
+  for (const Tensor& t : params) before += t.numel();
+  for (size_t gi = 0; gi < groups.size(); ++gi) {
+    const models::ChannelGroup& g = groups[gi];
+    for (const auto* slices : {&g.producers, &g.consumers})
+      for (const models::ChannelSlice& sl : *slices) {
+        Tensor& t = *by_name.at(sl.tensor);
+        auto m = held->find(t.name);
+        if (m != held->end() && !m->second.empty())
+          m->second = keep_slices(m->second, t.shape, sl.dim, sl.factor, keeps[gi]);
+        t.f32 = keep_slices(t.f32, t.shape, sl.dim, sl.factor, keeps[gi]);
+        t.shape[static_cast<size_t>(sl.dim)] = static_cast<int64_t>(keeps[gi].size()) * sl.factor;
+      }
+  }
+  for (const Tensor& t : params) after += t.numel();
+  return {{"channels", channels}, {"channels_pruned", pruned}, {"groups", groups.size()},
+          {"parameters_before", before}, {"parameters_after", after}};
 }
 
 }  // namespace nnr

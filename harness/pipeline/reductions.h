@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/channel_groups.h"
 #include "nnr/tensor.h"
 
 namespace nnr {
@@ -51,6 +52,14 @@ nlohmann::json unify_blocks(std::vector<Tensor>& params, double ratio, const std
 // weight's channels of largest S is zeroed (and held). The shapes stay as
 // they are (the network is not rebuilt smaller).
 nlohmann::json prune_filters(std::vector<Tensor>& params, double ratio, HeldMasks* held);
+
+// The same importance, but the network is rebuilt smaller: in each channel
+// group (models::channel_groups) the `ratio` share of channels of largest S,
+// ranked by the rows of the group's first producer, is cut out of every
+// producer and consumer, and out of any mask already held for them. At least
+// one channel stays. The groups must come from `params`.
+nlohmann::json prune_filters_rebuild(std::vector<Tensor>& params, double ratio,
+                                     const std::vector<models::ChannelGroup>& groups, HeldMasks* held);
 
 // S of each row of a rows x cols matrix, as above.
 std::vector<double> filter_importance(const float* w, int64_t rows, int64_t cols);

@@ -145,15 +145,21 @@ void check_stages(const JsonNode& stages) {
         check_fine_tune_options(l);
       }
     } else if (type == "prune" || type == "unify") {
-      s.allow_keys(type == "prune" ? std::set<std::string>{"type", "method", "ratio", "block", "fine_tune"}
+      s.allow_keys(type == "prune" ? std::set<std::string>{"type", "method", "ratio", "block", "keep_shapes", "fine_tune"}
                                    : std::set<std::string>{"type", "ratio", "block", "fine_tune"});
       check_share(s.at("ratio"), true);
       check_block(s);
+      const bool filters = s.has("method") && s.at("method").as_string() == "filters";
       if (s.has("method")) {
         const std::string m = s.at("method").as_string();
         if (m != "blocks" && m != "filters") s.at("method").fail("expected \"blocks\" or \"filters\"");
         if (m == "filters" && s.has("block")) s.at("block").fail("filter pruning takes no block");
       }
+      if (s.has("keep_shapes") && !filters) s.at("keep_shapes").fail("only filter pruning rebuilds the network");
+      if (filters && !(s.has("keep_shapes") && s.at("keep_shapes").as_bool()))
+        for (size_t j = 0; j < stages.size(); ++j)
+          if (stages.at(j).has("type") && stages.at(j).at("type").as_string() == "low_rank")
+            s.fail("filter pruning that rebuilds the network and low_rank cannot be combined (give \"keep_shapes\": true)");
     } else if (type == "low_rank") {
       s.allow_keys({"type", "energy", "rank_ratio", "fine_tune"});
       if (s.has("energy") == s.has("rank_ratio")) s.fail("expected one of \"energy\" or \"rank_ratio\"");
@@ -201,9 +207,18 @@ StageResult apply_stages(const json& stages, const std::vector<Tensor>& params, 
       e["effect"] = sparsify(r.params, s.value("ratio", 0.0), s.value("threshold", 0.0));
       hold_zeros(r);
     } else if (type == "prune") {
-      e["effect"] = s.value("method", "blocks") == "filters"
-                        ? prune_filters(r.params, s.at("ratio").get<double>(), &r.held)
-                        : prune_blocks(r.params, s.at("ratio").get<double>(), block_of(s), &r.held);
+      const double ratio = s.at("ratio").get<double>();
+      if (s.value("method", "blocks") != "filters") {
+        e["effect"] = prune_blocks(r.params, ratio, block_of(s), &r.held);
+      } else if (s.value("keep_shapes", false)) {
+        e["effect"] = prune_filters(r.params, ratio, &r.held);
+      } else {
+        if (!uc) throw Error(ErrorCode::kInvalidArgument, kNoOffset, "filter pruning at smaller shapes needs the use case's network (or \"keep_shapes\": true)");
+        std::vector<models::ChannelGroup> groups;
+        const Status st = models::channel_groups(uc->id(), r.params, &groups);
+        if (!st.ok()) throw Error(st.code(), kNoOffset, "filter pruning: " + st.message());
+        e["effect"] = prune_filters_rebuild(r.params, ratio, groups, &r.held);
+      }
     } else if (type == "unify") {
       e["effect"] = unify_blocks(r.params, s.at("ratio").get<double>(), block_of(s), &r.held);
     } else if (type == "low_rank") {

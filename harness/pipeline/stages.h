@@ -6,8 +6,11 @@
 //       loss (eq. 3-4); with "fine_tune": {...} fine-tuned after, zeros held
 //   {"type": "prune", "ratio": 0.5, "block": [4, 4, 1]}   micro-structured
 //       pruning: that share of blocks with the smallest energy zeroed; with
-//       "method": "filters", that share of each weight's output channels of
-//       least graph-diffusion importance (eq. 5-6) zeroed, shapes kept
+//       "method": "filters", that share of the channels of each layer the
+//       use case's architecture lets go (not a residual sum, not the input or
+//       output) cut out by graph-diffusion importance (eq. 5-6): the network
+//       is rebuilt smaller; with "keep_shapes": true those of every weight
+//       are zeroed instead
 //   {"type": "unify", "ratio": 0.5, "block": [4, 4, 1]}   micro-structured
 //       unification: that share of blocks given one |w| each, signs kept
 //   {"type": "low_rank", "energy": 0.99}      or "rank_ratio": 0.5; coded as

@@ -498,6 +498,7 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
   entry("sparse", {{{"type", "sparsify"}, {"ratio", 0.5}, {"sparsity_loss", {{"m", 1.0}, {"samples", 64}, {"batch_size", 32}}}, {"fine_tune", ft}}});
   entry("pruned", {{{"type", "prune"}, {"ratio", 0.3}, {"block", {2, 2, 1}}, {"fine_tune", ft}}});
   entry("unified", {{{"type", "unify"}, {"ratio", 0.3}, {"block", {2, 2, 1}}, {"fine_tune", ft}}});
+  entry("filters", {{{"type", "prune"}, {"method", "filters"}, {"ratio", 0.25}, {"fine_tune", ft}}});
   entry("lowrank", {{{"type", "low_rank"}, {"energy", 0.8}, {"fine_tune", ft}}});
   entry("tuned", {{{"type", "fine_tune"}, {"samples", 64}, {"batch_size", 32}},
                   {{"type", "bn_adapt"}, {"samples", 64}},
@@ -512,7 +513,7 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
     const CommandResult r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
     ASSERT_TRUE(r.ok()) << r.output_tail;
     const auto recs = records_by_key(out);
-    ASSERT_EQ(recs.size(), 5u);
+    ASSERT_EQ(recs.size(), 6u);
     for (const auto& [key, rec] : recs) {
       EXPECT_EQ(rec["status"], "ok") << key << ": " << rec.dump();
       EXPECT_EQ(rec["verified"], true) << key;
@@ -530,6 +531,17 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
   EXPECT_TRUE(sparse["reduced_metrics"].contains("top1"));
   const json& lowrank = first.at("vgg16/lowrank/qp=-30");
   EXPECT_LT(lowrank["parameters"].get<int64_t>(), first.at("vgg16/pruned/qp=-30")["parameters"].get<int64_t>());
+  // Filter pruning rebuilt the network smaller: a quarter of the channels
+  // of every layer but the last, so fewer coded parameters, and the smaller
+  // network decoded and evaluated.
+  const json& filters = first.at("vgg16/filters/qp=-30");
+  const json& fx = filters["stages"][0]["effect"];
+  EXPECT_GT(fx["channels_pruned"].get<int64_t>(), fx["channels"].get<int64_t>() / 5);
+  EXPECT_EQ(filters["parameters"], fx["parameters_after"]);
+  EXPECT_LT(fx["parameters_after"].get<int64_t>(), fx["parameters_before"].get<int64_t>() * 3 / 4);
+  EXPECT_EQ(filters["parameters"].get<int64_t>() < first.at("vgg16/pruned/qp=-30")["parameters"].get<int64_t>(), true);
+  EXPECT_TRUE(filters["metrics"].contains("top1"));
+  EXPECT_EQ(filters["performance_maps"], json::array({"pruning"}));
   const json& tuned = first.at("vgg16/tuned/qp=-30");
   ASSERT_EQ(tuned["stages"].size(), 3u);
   EXPECT_EQ(tuned["stages"][1]["training"]["samples"], 64);

@@ -142,7 +142,7 @@ TEST(Stages, FilterPruningRemovesRedundantChannels) {
   EXPECT_LT(s[3], std::min({s[0], s[1], s[2]}));
   for (double ratio : {0.25, 0.5}) {
     const StageResult r = apply_stages(
-        json::parse(R"([{"type": "prune", "method": "filters", "ratio": )" + std::to_string(ratio) + "}]"), {w},
+        json::parse(R"([{"type": "prune", "method": "filters", "keep_shapes": true, "ratio": )" + std::to_string(ratio) + "}]"), {w},
         nullptr);
     const auto& v = r.params[0].f32;
     int zero_rows = 0;
@@ -152,6 +152,142 @@ TEST(Stages, FilterPruningRemovesRedundantChannels) {
     EXPECT_EQ(v[7], 2.0f);
     EXPECT_EQ(r.log[0]["effect"]["channels_pruned"], ratio == 0.25 ? 1 : 2);
   }
+}
+
+// Tensors named as the DCASE network's: conv1 (4 channels, batch norm),
+// conv2 (6 channels, flattened 2 positions each into fc1), fc1 (5), fc2.
+std::vector<Tensor> dcase_like(std::mt19937& rng) {
+  std::vector<Tensor> p;
+  auto add = [&](const std::string& n, std::vector<int64_t> shape) { p.push_back(tensor(n, std::move(shape), rng)); };
+  add("conv1.weight", {4, 1, 3, 3});
+  add("conv1.bias", {4});
+  for (const char* b : {"weight", "bias", "running_mean", "running_var"}) add(std::string("bn1.") + b, {4});
+  add("conv2.weight", {6, 4, 3, 3});
+  add("conv2.bias", {6});
+  for (const char* b : {"weight", "bias", "running_mean", "running_var"}) add(std::string("bn2.") + b, {6});
+  add("fc1.weight", {5, 12});
+  add("fc1.bias", {5});
+  add("fc2.weight", {3, 5});
+  add("fc2.bias", {3});
+  return p;
+}
+
+const Tensor& find(const std::vector<Tensor>& p, const std::string& name) {
+  for (const Tensor& t : p)
+    if (t.name == name) return t;
+  throw std::runtime_error("no tensor " + name);
+}
+
+// Which rows (of `rest` values each) of `before` survive in `after`, in order.
+std::vector<int64_t> kept_rows(const Tensor& before, const Tensor& after, int64_t rest) {
+  std::vector<int64_t> kept;
+  const int64_t rows_after = after.numel() / rest;
+  for (int64_t r = 0, j = 0; r < before.numel() / rest && j < rows_after; ++r)
+    if (std::equal(before.f32.begin() + r * rest, before.f32.begin() + (r + 1) * rest, after.f32.begin() + j * rest))
+      kept.push_back(r), ++j;
+  return kept;
+}
+
+// Filter pruning that rebuilds the network: each group loses its share of
+// channels in the producer's rows, in every per-channel tensor with it, and
+// in the next layer's input columns (two columns per channel into fc1); the
+// masks held for those tensors shrink with them.
+TEST(Stages, FilterPruningRebuildCutsEveryTensorOfAGroup) {
+  std::mt19937 rng(7);
+  const std::vector<Tensor> p = dcase_like(rng);
+  std::vector<models::ChannelGroup> groups;
+  ASSERT_TRUE(models::channel_groups("dcase", p, &groups).ok());
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_EQ(groups[1].consumers[0].tensor, "fc1.weight");
+  EXPECT_EQ(groups[1].consumers[0].factor, 2);
+  EXPECT_EQ(groups[0].producers.size(), 6u);  // weight, bias, the batch norm's four
+
+  std::vector<Tensor> q = p;
+  HeldMasks held;
+  held["conv2.weight"].assign(6 * 4 * 9, 0);
+  for (size_t i = 0; i < held["conv2.weight"].size(); i += 5) held["conv2.weight"][i] = 1;
+  for (size_t i = 0; i < q.size(); ++i)
+    if (q[i].name == "conv2.weight")
+      for (size_t e = 0; e < q[i].f32.size(); e += 5) q[i].f32[e] = 0.0f;  // held zeros, as a sparsify stage leaves
+  const std::vector<Tensor> before = q;
+  const json fx = prune_filters_rebuild(q, 0.5, groups, &held);
+  EXPECT_EQ(fx["channels"], 15);
+  EXPECT_EQ(fx["channels_pruned"], 2 + 3 + 2);
+
+  // The kept channels, from the biases (distinct random values).
+  const std::vector<int64_t> k1 = kept_rows(find(before, "conv1.bias"), find(q, "conv1.bias"), 1);
+  const std::vector<int64_t> k2 = kept_rows(find(before, "conv2.bias"), find(q, "conv2.bias"), 1);
+  EXPECT_EQ(kept_rows(find(before, "conv1.weight"), find(q, "conv1.weight"), 9), k1);
+  ASSERT_EQ(k1.size(), 2u);
+  ASSERT_EQ(k2.size(), 3u);
+  EXPECT_EQ(find(q, "conv1.weight").shape, (std::vector<int64_t>{2, 1, 3, 3}));
+  EXPECT_EQ(find(q, "bn1.running_var").shape, (std::vector<int64_t>{2}));
+  for (size_t c = 0; c < 2; ++c) {
+    EXPECT_EQ(find(q, "bn1.bias").f32[c], find(before, "bn1.bias").f32[static_cast<size_t>(k1[c])]);
+    EXPECT_EQ(find(q, "bn1.running_mean").f32[c], find(before, "bn1.running_mean").f32[static_cast<size_t>(k1[c])]);
+  }
+  // conv2: rows k2 of the original, and of each, the input channels k1.
+  const Tensor& w2 = find(q, "conv2.weight");
+  ASSERT_EQ(w2.shape, (std::vector<int64_t>{3, 2, 3, 3}));
+  const Tensor& o2 = find(before, "conv2.weight");
+  for (int64_t o = 0; o < 3; ++o)
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t k = 0; k < 9; ++k) {
+        const size_t at = static_cast<size_t>((o * 2 + i) * 9 + k);
+        const size_t from = static_cast<size_t>((k2[static_cast<size_t>(o)] * 4 + k1[static_cast<size_t>(i)]) * 9 + k);
+        EXPECT_EQ(w2.f32[at], o2.f32[from]);
+        EXPECT_EQ(held.at("conv2.weight")[at], from % 5 == 0 ? 1 : 0);
+      }
+  // fc1: its rows pruned to 3 (5 channels, half cut: 2), its columns to the
+  // two positions of each kept conv2 channel.
+  const Tensor& f1 = find(q, "fc1.weight");
+  ASSERT_EQ(f1.shape, (std::vector<int64_t>{3, 6}));
+  const Tensor& of1 = find(before, "fc1.weight");
+  std::vector<int64_t> r1;
+  for (int64_t r = 0; r < 5; ++r)
+    for (int64_t j = 0; j < 3; ++j) {
+      bool same = true;
+      for (int64_t c = 0; c < 3; ++c)
+        for (int64_t pos = 0; pos < 2; ++pos)
+          same = same && f1.f32[static_cast<size_t>(j * 6 + c * 2 + pos)] ==
+                             of1.f32[static_cast<size_t>(r * 12 + k2[static_cast<size_t>(c)] * 2 + pos)];
+      if (same) r1.push_back(r);
+    }
+  EXPECT_EQ(r1.size(), 3u);
+  EXPECT_EQ(find(q, "fc2.weight").shape, (std::vector<int64_t>{3, 3}));
+  int64_t total = 0;
+  for (const Tensor& t : q) total += t.numel();
+  EXPECT_EQ(fx["parameters_after"], total);
+}
+
+TEST(Stages, ChannelGroupsNameWhatDoesNotFit) {
+  std::mt19937 rng(8);
+  std::vector<Tensor> p = dcase_like(rng);
+  std::vector<models::ChannelGroup> groups;
+  Status s = models::channel_groups("generic", p, &groups);
+  EXPECT_NE(s.message().find("'generic'"), std::string::npos) << s.message();
+  std::vector<Tensor> missing(p.begin(), p.end() - 2);  // no fc2
+  s = models::channel_groups("dcase", missing, &groups);
+  EXPECT_NE(s.message().find("'fc2.weight'"), std::string::npos) << s.message();
+  for (Tensor& t : p)
+    if (t.name == "fc1.weight") t.shape = {5, 13}, t.f32.resize(65);
+  s = models::channel_groups("dcase", p, &groups);
+  EXPECT_NE(s.message().find("'fc1.weight' has 13 entries"), std::string::npos) << s.message();
+  // Transposed convolutions: channels out along dimension 1, in along 0.
+  std::vector<Tensor> ae;
+  for (auto [n, sh] : std::vector<std::pair<std::string, std::vector<int64_t>>>{
+           {"encoder.0.weight", {8, 3, 5, 5}}, {"encoder.2.weight", {8, 8, 5, 5}}, {"encoder.4.weight", {2, 8, 3, 3}},
+           {"decoder.0.weight", {8, 2, 3, 3}}, {"decoder.2.weight", {8, 8, 4, 4}}, {"decoder.4.weight", {8, 3, 4, 4}}})
+    ae.push_back(tensor(n, sh, rng));
+  ASSERT_TRUE(models::channel_groups("uc12b", ae, &groups).ok());
+  ASSERT_EQ(groups.size(), 5u);
+  EXPECT_EQ(groups[4].producers[0].tensor, "decoder.2.weight");
+  EXPECT_EQ(groups[4].producers[0].dim, 1);
+  EXPECT_EQ(groups[4].consumers[0].tensor, "decoder.4.weight");
+  EXPECT_EQ(groups[4].consumers[0].dim, 0);
+  // A stage that rebuilds needs the network, and does not mix with low_rank.
+  const std::vector<Tensor> d = dcase_like(rng);
+  EXPECT_THROW(apply_stages(json::parse(R"([{"type": "prune", "method": "filters", "ratio": 0.5}])"), d, nullptr), Error);
 }
 
 TEST(Stages, ThresholdSparsificationAndHeldZeros) {
@@ -200,6 +336,13 @@ TEST(Stages, ConfigErrorsNameThePath) {
             std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "sparsify", "ratio": 0.5, "threshold": 0.1}])").find("one of"), std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "prune_filters"}])").find("unknown stage"), std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "prune", "ratio": 0.5, "keep_shapes": true}])").find("/codecs/0/stages/0/keep_shapes"),
+            std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "low_rank", "energy": 0.9}, {"type": "prune", "method": "filters", "ratio": 0.5}])")
+                .find("/codecs/0/stages/1: filter pruning that rebuilds"),
+            std::string::npos);
+  EXPECT_EQ(stage_error(R"([{"type": "low_rank", "energy": 0.9},
+                            {"type": "prune", "method": "filters", "ratio": 0.5, "keep_shapes": true}])"), "");
   EXPECT_TRUE(stages_end_with_lsa(json::parse(R"([{"type": "sparsify", "ratio": 0.1}, {"type": "lsa"}])")));
   EXPECT_FALSE(stages_end_with_lsa(json::parse(R"([{"type": "sparsify", "ratio": 0.1}])")));
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/script.h>
 
+#include "models/channel_groups.h"
 #include "nnr/io.h"
 #include "nnr/usecase.h"
 #include "torch/state.h"
@@ -283,6 +284,87 @@ TEST_P(Embedded, SmokeEvaluationMatchesManifest) {
   UseCaseMetrics again;
   ASSERT_TRUE(uc->evaluate(&again).ok());
   EXPECT_EQ(again.values, got.values);
+}
+
+// Drops the last channel of a slice: a plain copy of every other entry.
+void drop_last_channel(Tensor& t, int dim, int64_t factor) {
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < dim; ++d) outer *= t.shape[static_cast<size_t>(d)];
+  for (size_t d = static_cast<size_t>(dim) + 1; d < t.shape.size(); ++d) inner *= t.shape[d];
+  const int64_t n = t.shape[static_cast<size_t>(dim)];
+  ValueVector<float> v;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < n - factor; ++i)
+      for (int64_t k = 0; k < inner; ++k) v.push_back(t.f32[static_cast<size_t>((o * n + i) * inner + k)]);
+  t.f32 = std::move(v);
+  t.shape[static_cast<size_t>(dim)] -= factor;
+}
+
+// A network whose channels were pruned (every group one channel less) loads
+// at its smaller shapes, evaluates, and gives its parameters back at those
+// shapes; shapes that do not fit together (a producer cut, its reader not)
+// are refused and leave the model as it was; the full model loads again.
+TEST_P(Embedded, PrunedChannelsLoadAndEvaluate) {
+  const std::string id = GetParam();
+  UseCaseOptions o;
+  o.id = id;
+  o.threads = 1;
+  o.limit = 16;
+  std::unique_ptr<UseCase> uc;
+  ASSERT_TRUE(make_usecase(o, &uc).ok());
+  const std::vector<Tensor> original = uc->parameters();
+  UseCaseMetrics before;
+  ASSERT_TRUE(uc->evaluate(&before).ok());
+  std::vector<models::ChannelGroup> groups;
+  const Status g = models::channel_groups(id, original, &groups);
+  ASSERT_TRUE(g.ok()) << g.describe();
+  std::vector<Tensor> pruned = original;
+  int64_t removed = 0;
+  for (const models::ChannelGroup& grp : groups)
+    for (const auto* slices : {&grp.producers, &grp.consumers})
+      for (const models::ChannelSlice& sl : *slices)
+        for (Tensor& t : pruned)
+          if (t.name == sl.tensor) {
+            const int64_t n = t.numel();
+            drop_last_channel(t, sl.dim, sl.factor);
+            removed += n - t.numel();
+          }
+  EXPECT_GT(removed, 0);
+  Status s = uc->load_parameters(pruned);
+  ASSERT_TRUE(s.ok()) << s.describe();
+  UseCaseMetrics small;
+  s = uc->evaluate(&small);
+  ASSERT_TRUE(s.ok()) << s.describe();
+  EXPECT_EQ(small.samples, 16);
+  const std::vector<Tensor> back = uc->parameters();
+  ASSERT_EQ(back.size(), pruned.size());
+  for (size_t i = 0; i < back.size(); ++i) {
+    EXPECT_EQ(back[i].shape, pruned[i].shape) << back[i].name;
+    EXPECT_TRUE(back[i].f32 == pruned[i].f32) << back[i].name;
+  }
+
+  // Only the first group's producer cut: the next layer no longer fits.
+  std::vector<Tensor> broken = original;
+  for (Tensor& t : broken)
+    if (t.name == groups[0].producers[0].tensor) drop_last_channel(t, groups[0].producers[0].dim, 1);
+  s = uc->load_parameters(broken);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("do not fit together"), std::string::npos) << s.message();
+  UseCaseMetrics still;
+  ASSERT_TRUE(uc->evaluate(&still).ok());
+  EXPECT_EQ(still.values, small.values);
+
+  // Larger than the architecture: refused, naming the tensor.
+  std::vector<Tensor> larger = original;
+  larger[0].shape[0] += 1;
+  larger[0].f32.resize(static_cast<size_t>(larger[0].numel()));
+  s = uc->load_parameters(larger);
+  EXPECT_NE(s.message().find("'" + larger[0].name + "'"), std::string::npos) << s.message();
+
+  ASSERT_TRUE(uc->load_parameters(original).ok());
+  UseCaseMetrics again;
+  ASSERT_TRUE(uc->evaluate(&again).ok());
+  EXPECT_EQ(again.values, before.values);
 }
 
 INSTANTIATE_TEST_SUITE_P(UseCases, Embedded, ::testing::Values("vgg16", "resnet50", "mobilenetv2", "dcase", "uc12b"));

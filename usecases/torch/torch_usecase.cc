@@ -62,6 +62,7 @@ class TorchUseCase final : public UseCase {
   TorchUseCase(UseCaseOptions options, models::Arch arch, std::shared_ptr<models::Net> net, std::string weights)
       : o_(std::move(options)), arch_(std::move(arch)), net_(std::move(net)), weights_(std::move(weights)) {
     task_ = o_.variant == "embedded" || !o_.data.empty();
+    full_shapes_ = torchuc::state_shapes(*net_);
   }
 
   std::string id() const override { return o_.id; }
@@ -81,9 +82,45 @@ class TorchUseCase final : public UseCase {
   }
   std::vector<Tensor> parameters() const override { return torchuc::state_tensors(*net_); }
   Status load_parameters(const std::vector<Tensor>& tensors) override {
-    return torchuc::assign_state(*net_, tensors, "");
+    // Smaller shapes than the architecture's (channels pruned) are taken
+    // if the network still runs on them; otherwise the model stays as it was.
+    const std::map<std::string, std::vector<int64_t>> before = torchuc::state_shapes(*net_);
+    bool same = true;
+    for (const Tensor& t : tensors) {
+      auto it = before.find(t.name);
+      same = same && (it == before.end() || it->second == t.shape);
+    }
+    if (same) return torchuc::assign_state(*net_, tensors, "");
+    const std::vector<Tensor> previous = torchuc::state_tensors(*net_);
+    Status s = torchuc::assign_state(*net_, tensors, "", &full_shapes_);
+    if (s.ok()) s = probe();
+    if (!s.ok() && !torchuc::assign_state(*net_, previous, "", &full_shapes_).ok())
+      return Status(ErrorCode::kInternal, kNoOffset, "could not restore the model after: " + s.message());
+    return s;
   }
   bool has_task() const override { return task_; }
+
+  // One sample of zeros through the network: an error names the layer whose
+  // shapes do not fit.
+  Status probe() {
+    std::vector<int64_t> in;
+    if (o_.id == "dcase") in = {1, 1, models::arch_int(arch_, "n_mels"), models::arch_int(arch_, "frames")};
+    else if (o_.id == "uc12b") in = {1, 3, models::arch_int(arch_, "patch_size"), models::arch_int(arch_, "patch_size")};
+    else in = {1, 3, models::arch_int(arch_, "input_size"), models::arch_int(arch_, "input_size")};
+    const bool training = net_->is_training();
+    net_->eval();
+    Status s;
+    try {
+      torch::InferenceMode inference;
+      net_->forward(torch::zeros(in));
+    } catch (const c10::Error& e) {
+      const std::string what = e.what_without_backtrace();
+      s = Status(ErrorCode::kInvalidArgument, kNoOffset,
+                 "the parameters' shapes do not fit together: " + what.substr(0, what.find('\n')));
+    }
+    net_->train(training);
+    return s;
+  }
   std::vector<std::string> metric_names() const override {
     if (!task_) return {};
     if (!is_classifier(o_.id)) return {"psnr", "ssim"};
@@ -226,6 +263,7 @@ class TorchUseCase final : public UseCase {
   UseCaseOptions o_;
   models::Arch arch_;
   std::shared_ptr<models::Net> net_;
+  std::map<std::string, std::vector<int64_t>> full_shapes_;  // the architecture's
   std::string weights_;
   bool task_ = false;
   bool loaded_ = false;
