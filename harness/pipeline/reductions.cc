@@ -50,6 +50,7 @@ struct Block {
   size_t tensor;
   std::vector<size_t> elements;
   double loss = 0.0;
+  int64_t out0 = 0, in0 = 0;  // its first output and input channel
 };
 
 std::vector<Block> cut_blocks(const std::vector<Tensor>& params, const std::array<int64_t, 3>& b) {
@@ -61,7 +62,7 @@ std::vector<Block> cut_blocks(const std::vector<Tensor>& params, const std::arra
     for (int64_t o0 = 0; o0 < out; o0 += b[0])
       for (int64_t i0 = 0; i0 < in; i0 += b[1])
         for (int64_t k0 = 0; k0 < k; k0 += b[2]) {
-          Block blk{ti, {}, 0.0};
+          Block blk{ti, {}, 0.0, o0, i0};
           for (int64_t o = o0; o < std::min(out, o0 + b[0]); ++o)
             for (int64_t i = i0; i < std::min(in, i0 + b[1]); ++i)
               for (int64_t j = k0; j < std::min(k, k0 + b[2]); ++j)
@@ -108,7 +109,8 @@ json prune_blocks(std::vector<Tensor>& params, double ratio, const std::array<in
   return {{"blocks", blocks.size()}, {"blocks_pruned", chosen.size()}, {"weights_zeroed", zeroed}};
 }
 
-json unify_blocks(std::vector<Tensor>& params, double ratio, const std::array<int64_t, 3>& block, HeldMasks* held) {
+json unify_blocks(std::vector<Tensor>& params, double ratio, const std::array<int64_t, 3>& block, HeldMasks* held,
+                  const std::array<int64_t, 2>& super_block) {
   std::vector<Block> blocks = cut_blocks(params, block);
   std::vector<double> mean_abs(blocks.size());
   for (size_t bi = 0; bi < blocks.size(); ++bi) {
@@ -123,7 +125,32 @@ json unify_blocks(std::vector<Tensor>& params, double ratio, const std::array<in
     mean_abs[bi] = m;
   }
   int64_t unified = 0;
-  const std::vector<size_t> chosen = smallest(blocks, ratio);
+  std::vector<size_t> chosen;
+  size_t supers = 0, supers_chosen = 0;
+  if (super_block[0] > 0) {
+    // Super-blocks as blocks of blocks: their loss the mean of their blocks'.
+    std::map<std::array<int64_t, 3>, size_t> index;
+    std::vector<Block> sup;
+    std::vector<std::vector<size_t>> members;
+    for (size_t bi = 0; bi < blocks.size(); ++bi) {
+      const Block& b = blocks[bi];
+      const std::array<int64_t, 3> key = {static_cast<int64_t>(b.tensor), b.out0 / super_block[0], b.in0 / super_block[1]};
+      auto [it, added] = index.emplace(key, sup.size());
+      if (added) {
+        sup.push_back(Block{b.tensor, {}, 0.0, 0, 0});
+        members.emplace_back();
+      }
+      sup[it->second].loss += b.loss;
+      members[it->second].push_back(bi);
+    }
+    for (size_t i = 0; i < sup.size(); ++i) sup[i].loss /= static_cast<double>(members[i].size());
+    const std::vector<size_t> picked = smallest(sup, ratio);
+    for (size_t i : picked) chosen.insert(chosen.end(), members[i].begin(), members[i].end());
+    supers = sup.size();
+    supers_chosen = picked.size();
+  } else {
+    chosen = smallest(blocks, ratio);
+  }
   for (size_t i : chosen) {
     Tensor& t = params[blocks[i].tensor];
     const float q = static_cast<float>(mean_abs[i]);
@@ -133,7 +160,9 @@ json unify_blocks(std::vector<Tensor>& params, double ratio, const std::array<in
       ++unified;
     }
   }
-  return {{"blocks", blocks.size()}, {"blocks_unified", chosen.size()}, {"weights_unified", unified}};
+  json fx = {{"blocks", blocks.size()}, {"blocks_unified", chosen.size()}, {"weights_unified", unified}};
+  if (super_block[0] > 0) fx["super_blocks"] = supers, fx["super_blocks_unified"] = supers_chosen;
+  return fx;
 }
 
 std::vector<double> filter_importance(const float* w, int64_t rows, int64_t cols) {

@@ -37,8 +37,13 @@ nlohmann::json sparsify(std::vector<Tensor>& params, double ratio, double thresh
 // changed elements are marked in `held`.
 nlohmann::json prune_blocks(std::vector<Tensor>& params, double ratio, const std::array<int64_t, 3>& block,
                             HeldMasks* held);
+// With super_block = {s1, s2} (multiples of block[0], block[1]; {0, 0}:
+// none), unification chooses as the paper's section V.D does: each weight is
+// cut into super-blocks of s1 x s2 x kernel, a super-block's loss is the mean
+// of its blocks' losses, and every block of the `ratio` share of super-blocks
+// (by count, over the model) with the smallest loss is unified.
 nlohmann::json unify_blocks(std::vector<Tensor>& params, double ratio, const std::array<int64_t, 3>& block,
-                            HeldMasks* held);
+                            HeldMasks* held, const std::array<int64_t, 2>& super_block = {0, 0});
 
 // Filter pruning by graph diffusion (the paper's section V.B.1, eq. 5-6):
 // for each weight with at least two output channels, its rows m_i (one per

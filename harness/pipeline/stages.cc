@@ -146,7 +146,7 @@ void check_stages(const JsonNode& stages) {
       }
     } else if (type == "prune" || type == "unify") {
       s.allow_keys(type == "prune" ? std::set<std::string>{"type", "method", "ratio", "block", "keep_shapes", "fine_tune"}
-                                   : std::set<std::string>{"type", "ratio", "block", "fine_tune"});
+                                   : std::set<std::string>{"type", "ratio", "block", "super_block", "fine_tune"});
       check_share(s.at("ratio"), true);
       check_block(s);
       const bool filters = s.has("method") && s.at("method").as_string() == "filters";
@@ -154,6 +154,16 @@ void check_stages(const JsonNode& stages) {
         const std::string m = s.at("method").as_string();
         if (m != "blocks" && m != "filters") s.at("method").fail("expected \"blocks\" or \"filters\"");
         if (m == "filters" && s.has("block")) s.at("block").fail("filter pruning takes no block");
+      }
+      if (s.has("super_block")) {
+        const JsonNode sb = s.at("super_block");
+        sb.expect_array();
+        if (sb.size() != 2) sb.fail("expected two super-block sizes [out, in]");
+        const std::array<int64_t, 3> b = s.has("block") ? std::array<int64_t, 3>{s.at("block").at(0).as_int(1), s.at("block").at(1).as_int(1), 1}
+                                                         : std::array<int64_t, 3>{4, 4, 1};
+        for (size_t d = 0; d < 2; ++d)
+          if (sb.at(d).as_int(1, 1 << 20) % b[d] != 0)
+            sb.at(d).fail("expected a multiple of the block's size " + std::to_string(b[d]));
       }
       if (s.has("keep_shapes") && !filters) s.at("keep_shapes").fail("only filter pruning rebuilds the network");
       if (filters && !(s.has("keep_shapes") && s.at("keep_shapes").as_bool()))
@@ -220,7 +230,9 @@ StageResult apply_stages(const json& stages, const std::vector<Tensor>& params, 
         e["effect"] = prune_filters_rebuild(r.params, ratio, groups, &r.held);
       }
     } else if (type == "unify") {
-      e["effect"] = unify_blocks(r.params, s.at("ratio").get<double>(), block_of(s), &r.held);
+      std::array<int64_t, 2> super_block = {0, 0};
+      if (s.contains("super_block")) super_block = {s["super_block"][0].get<int64_t>(), s["super_block"][1].get<int64_t>()};
+      e["effect"] = unify_blocks(r.params, s.at("ratio").get<double>(), block_of(s), &r.held, super_block);
     } else if (type == "low_rank") {
       e["effect"] = low_rank(r.params, r.settings, s.value("energy", 0.0), s.value("rank_ratio", 0.0));
     } else if (type == "fine_tune") {

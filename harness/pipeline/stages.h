@@ -12,7 +12,9 @@
 //       is rebuilt smaller; with "keep_shapes": true those of every weight
 //       are zeroed instead
 //   {"type": "unify", "ratio": 0.5, "block": [4, 4, 1]}   micro-structured
-//       unification: that share of blocks given one |w| each, signs kept
+//       unification: that share of blocks given one |w| each, signs kept;
+//       with "super_block": [64, 64], that share of super-blocks (every
+//       block in them), by their blocks' mean loss
 //   {"type": "low_rank", "energy": 0.99}      or "rank_ratio": 0.5; coded as
 //       decomposed weights (NNR_CPT_DC); "fine_tune" trains the factors
 //   {"type": "fine_tune", ...}               all parameters, masks held

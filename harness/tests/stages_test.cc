@@ -130,6 +130,33 @@ TEST(Stages, UnifySharesOneMagnitudePerBlock) {
   EXPECT_EQ(r.log[0]["effect"]["blocks_unified"], 1);
 }
 
+// Super-blocks (the paper's section V.D): the blocks of least loss lie in
+// different super-blocks; chosen by super-block, the one of least mean loss
+// is unified whole, though it holds the block of larger loss.
+TEST(Stages, UnifyBySuperBlocks) {
+  Tensor w;
+  w.name = "fc.weight";
+  w.shape = {4, 4};
+  w.f32 = {1.0f, -1.0f, 0.1f, 3.0f,     // A1 (equal magnitudes) | A2 (spread)
+           1.0f, 1.0f, -3.0f, 0.1f,
+           1.0f, 1.02f, 1.0f, -1.2f,    // B1 (close)            | B2 (closer than A2)
+           -0.99f, 1.01f, 0.9f, 1.1f};
+  const auto unified = [&](const std::string& stage) {
+    const StageResult r = apply_stages(json::parse(stage), {w}, nullptr);
+    std::vector<int> held;
+    for (uint8_t h : r.held.at("fc.weight")) held.push_back(h);
+    return std::make_pair(held, r.log[0]["effect"]);
+  };
+  const auto [by_block, fx1] = unified(R"([{"type": "unify", "ratio": 0.5, "block": [2, 2, 1]}])");
+  EXPECT_EQ(by_block, (std::vector<int>{1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0}));
+  const auto [by_super, fx2] =
+      unified(R"([{"type": "unify", "ratio": 0.5, "block": [2, 2, 1], "super_block": [2, 4]}])");
+  EXPECT_EQ(by_super, (std::vector<int>{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(fx2["super_blocks"], 2);
+  EXPECT_EQ(fx2["super_blocks_unified"], 1);
+  EXPECT_EQ(fx2["blocks_unified"], 2);
+}
+
 // Graph diffusion: of four filters, three nearly equal and one apart, the
 // equilibrium favours the three; pruning a quarter removes one of them, a
 // half two of them, never the one apart.
@@ -336,6 +363,11 @@ TEST(Stages, ConfigErrorsNameThePath) {
             std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "sparsify", "ratio": 0.5, "threshold": 0.1}])").find("one of"), std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "prune_filters"}])").find("unknown stage"), std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "unify", "ratio": 0.5, "block": [2, 2, 1], "super_block": [3, 4]}])")
+                .find("/codecs/0/stages/0/super_block/0"),
+            std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "unify", "ratio": 0.5, "super_block": [64]}])").find("super_block"),
+            std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "prune", "ratio": 0.5, "keep_shapes": true}])").find("/codecs/0/stages/0/keep_shapes"),
             std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "low_rank", "energy": 0.9}, {"type": "prune", "method": "filters", "ratio": 0.5}])")
