@@ -45,6 +45,9 @@ void add_block_vectors(std::vector<std::pair<std::string, VectorMaker>>& v);
 void add_value_vectors(std::vector<std::pair<std::string, VectorMaker>>& v);
 
 // ---- helpers shared by the groups ----
+// A vector's identity; its content is filled in by the maker.
+VectorDef new_vector(const std::string& name, const std::string& description, std::vector<std::string> exercises,
+                     uint64_t seed, bool use_encoder = false);
 UnitSpec str_unit();
 UnitSpec mps_unit(int qp_density, int quant_param = 0, int method_flags = NNR_QSU);
 UnitSpec tpl_unit(int storage_format = NNR_TPL_UNREC, const std::string& data = "");

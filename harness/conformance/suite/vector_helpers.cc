@@ -17,6 +17,17 @@ constexpr int kNext[8][2] = {{0, 2}, {7, 5}, {1, 3}, {6, 4}, {2, 0}, {5, 7}, {3,
 
 }  // namespace
 
+VectorDef new_vector(const std::string& name, const std::string& description, std::vector<std::string> exercises,
+                     uint64_t seed, bool use_encoder) {
+  VectorDef d;
+  d.name = name;
+  d.description = description;
+  d.exercises = std::move(exercises);
+  d.seed = seed;
+  d.use_encoder = use_encoder;
+  return d;
+}
+
 std::vector<std::pair<std::string, VectorMaker>> all_vector_makers() {
   std::vector<std::pair<std::string, VectorMaker>> v;
   add_encoder_vectors(v);

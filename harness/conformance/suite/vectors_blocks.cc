@@ -53,16 +53,6 @@ NduSpec block(Rng& r, const std::string& prefix, int cpt, const std::vector<int6
   return n;
 }
 
-VectorDef built(const std::string& name, const std::string& description, std::vector<std::string> exercises,
-                uint64_t seed) {
-  VectorDef d;
-  d.name = name;
-  d.description = description;
-  d.exercises = std::move(exercises);
-  d.seed = seed;
-  return d;
-}
-
 }  // namespace
 
 void add_block_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
@@ -75,7 +65,7 @@ void add_block_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
       const bool dc = cpt & NNR_CPT_DC;
       const bool dq = cpt % 3 != 0;
       const int scan = (cpt == 4 || cpt == 9 || cpt == 14) ? 1 : 0;
-      VectorDef d = built(name,
+      VectorDef d = new_vector(name,
                           "NNR_PT_BLOCK with compressed_parameter_types " + std::to_string(cpt) + " (" + cpt_text(cpt) +
                               ")" + (dq ? ", DQ" : ", URQ") + (scan ? ", scan_order 1 with entry points" : "") +
                               (cpt & NNR_CPT_LS ? "; the weight is output multiplied by LS" : ""),
@@ -90,7 +80,7 @@ void add_block_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     });
   }
   v.emplace_back("blk_dc_codebooks", [] {
-    VectorDef d = built("blk_dc_codebooks",
+    VectorDef d = new_vector("blk_dc_codebooks",
                         "decomposed weight (G, H) in NNR_PT_BLOCK with bias, G through the main codebook and H through "
                         "the second codebook",
                         {"NNR_CPT_DC", "second codebook", "codebook"}, 320);
@@ -109,7 +99,7 @@ void add_block_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("blk_dc_scan_entry_points", [] {
-    VectorDef d = built("blk_dc_scan_entry_points",
+    VectorDef d = new_vector("blk_dc_scan_entry_points",
                         "decomposed weight in NNR_PT_BLOCK with scan_order 1: the entry point list holds G's block "
                         "rows then H's, difference-coded across the boundary",
                         {"NNR_CPT_DC", "entry points", "scan1", "DQ"}, 321);
@@ -119,7 +109,7 @@ void add_block_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("blk_dc_separate_units", [] {
-    VectorDef d = built("blk_dc_separate_units",
+    VectorDef d = new_vector("blk_dc_separate_units",
                         "NNR_CPT_DC in NNR_PT_FLOAT units: G and H of one weight in two units, told apart by the "
                         "_G / _H name suffix",
                         {"NNR_CPT_DC", "NNR_PT_FLOAT", "_G/_H"}, 322);
@@ -141,7 +131,7 @@ void add_block_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("blk_scan_with_members", [] {
-    VectorDef d = built("blk_scan_with_members",
+    VectorDef d = new_vector("blk_scan_with_members",
                         "NNR_PT_BLOCK with LS, BN and BI before a block-scanned weight (scan_order 2): entry points "
                         "measured after the 1-D members",
                         {"NNR_PT_BLOCK", "scan2", "entry points", "DQ"}, 323);

@@ -8,13 +8,7 @@ namespace {
 
 VectorDef enc(const std::string& name, const std::string& description, std::vector<std::string> exercises,
               uint64_t seed) {
-  VectorDef d;
-  d.name = name;
-  d.description = description;
-  d.exercises = std::move(exercises);
-  d.seed = seed;
-  d.use_encoder = true;
-  return d;
+  return new_vector(name, description, std::move(exercises), seed, /*use_encoder=*/true);
 }
 
 }  // namespace

@@ -5,23 +5,9 @@
 
 namespace nnr::suite {
 
-namespace {
-
-VectorDef built(const std::string& name, const std::string& description, std::vector<std::string> exercises,
-                uint64_t seed) {
-  VectorDef d;
-  d.name = name;
-  d.description = description;
-  d.exercises = std::move(exercises);
-  d.seed = seed;
-  return d;
-}
-
-}  // namespace
-
 void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
   v.emplace_back("hls_mps_performance_maps", [] {
-    VectorDef d = built("hls_mps_performance_maps",
+    VectorDef d = new_vector("hls_mps_performance_maps",
                         "NNR_MPS with all four performance maps (sparsification, pruning, unification, decomposition) "
                         "and both quantization method flags (NNR_QSU | NNR_QCB)",
                         {"NNR_MPS", "performance maps", "NNR_QCB"}, 201);
@@ -32,7 +18,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("hls_lps", [] {
-    VectorDef d = built("hls_lps",
+    VectorDef d = new_vector("hls_lps",
                         "NNR_LPS units: the active one replaces the MPS's qp_density and base QP for the NDUs after it "
                         "(one with performance maps, one with lps_self_contained_flag 0, one without quantization "
                         "fields, after which the MPS's values apply)",
@@ -56,7 +42,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
   for (int f : {NNR_TPL_UNREC, NNR_TPL_NNEF, NNR_TPL_ONNX, NNR_TPL_PYT, NNR_TPL_TEF}) {
     const std::string name = "hls_tpl_format_" + std::to_string(f);
     v.emplace_back(name, [f, name] {
-      VectorDef d = built(name,
+      VectorDef d = new_vector(name,
                           std::string("NNR_TPL with topology_storage_format ") + topology_storage_format_name(f) +
                               " and a non-empty topology_data string",
                           {"NNR_TPL", topology_storage_format_name(f)}, 210 + static_cast<uint64_t>(f));
@@ -68,7 +54,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     });
   }
   v.emplace_back("hls_tpl_reflist_indexed", [] {
-    VectorDef d = built("hls_tpl_reflist_indexed",
+    VectorDef d = new_vector("hls_tpl_reflist_indexed",
                         "mps_topology_indexed_reference_flag 1: NNR_TPL_REFLIST names the elements and NDUs refer to "
                         "them by topology_elem_id_index (a single tensor and an NNR_PT_BLOCK unit)",
                         {"NNR_TPL_REFLIST", "topology_elem_id_index", "NNR_PT_BLOCK"}, 220);
@@ -92,7 +78,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("hls_qnt", [] {
-    VectorDef d = built("hls_qnt", "an NNR_QNT unit (quantization data, no influence on the output)",
+    VectorDef d = new_vector("hls_qnt", "an NNR_QNT unit (quantization data, no influence on the output)",
                         {"NNR_QNT"}, 230);
     Rng r(d.seed);
     UnitSpec q;
@@ -106,7 +92,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("hls_agg", [] {
-    VectorDef d = built("hls_agg",
+    VectorDef d = new_vector("hls_agg",
                         "NNR_AGG units: one with the entry point table holding two NDUs, one without it holding an "
                         "NNR_LPS and two NDUs",
                         {"NNR_AGG", "entry_points_present_flag"}, 240);
@@ -128,7 +114,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("hls_partial_data", [] {
-    VectorDef d = built("hls_partial_data",
+    VectorDef d = new_vector("hls_partial_data",
                         "partial_data_counter: a DQ tensor in three parts and an int32 tensor in two, joined along "
                         "the first dimension in counter order, with a whole tensor between them",
                         {"partial_data_counter"}, 250);
@@ -149,7 +135,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("hls_unit_size_long", [] {
-    VectorDef d = built("hls_unit_size_long",
+    VectorDef d = new_vector("hls_unit_size_long",
                         "the 31-bit nnr_unit_size form: on every small unit (allowed, though a writer would not need "
                         "it) and on an NDU longer than 32767 bytes",
                         {"nnr_unit_size_flag 1", "long NDU"}, 260);
@@ -164,7 +150,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("hls_header_flags", [] {
-    VectorDef d = built("hls_header_flags",
+    VectorDef d = new_vector("hls_header_flags",
                         "independently_decodable_flag 0, nnr_decompressed_data_format present (0 and 1), "
                         "no NNR_TPL unit",
                         {"independently_decodable_flag 0", "nnr_decompressed_data_format", "no NNR_TPL"}, 270);
@@ -181,7 +167,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("hls_payload_types", [] {
-    VectorDef d = built("hls_payload_types",
+    VectorDef d = new_vector("hls_payload_types",
                         "every payload type in one stream: NNR_PT_INT, NNR_PT_FLOAT, NNR_PT_RAW_FLOAT, NNR_PT_BLOCK",
                         {"NNR_PT_INT", "NNR_PT_FLOAT", "NNR_PT_RAW_FLOAT", "NNR_PT_BLOCK"}, 280);
     Rng r(d.seed);
@@ -199,7 +185,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("hls_mps_without_qp", [] {
-    VectorDef d = built("hls_mps_without_qp",
+    VectorDef d = new_vector("hls_mps_without_qp",
                         "mps_quantization_method_flags 0 (no qp_density): only NNR_PT_INT and NNR_PT_RAW_FLOAT units",
                         {"NNR_MPS without qp", "NNR_PT_INT", "NNR_PT_RAW_FLOAT"}, 290);
     Rng r(d.seed);
@@ -208,7 +194,7 @@ void add_syntax_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("hls_no_tensors", [] {
-    VectorDef d = built("hls_no_tensors", "a stream of NNR_STR, NNR_MPS and NNR_TPL only: the output is empty",
+    VectorDef d = new_vector("hls_no_tensors", "a stream of NNR_STR, NNR_MPS and NNR_TPL only: the output is empty",
                         {"empty model"}, 295);
     d.units = start_units(2);
     return d;

@@ -7,23 +7,13 @@ namespace nnr::suite {
 
 namespace {
 
-VectorDef built(const std::string& name, const std::string& description, std::vector<std::string> exercises,
-                uint64_t seed) {
-  VectorDef d;
-  d.name = name;
-  d.description = description;
-  d.exercises = std::move(exercises);
-  d.seed = seed;
-  return d;
-}
-
 constexpr int64_t kMax31 = (int64_t{1} << 31) - 1;
 
 }  // namespace
 
 void add_value_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
   v.emplace_back("val_init_sets_every", [] {
-    VectorDef d = built("val_init_sets_every",
+    VectorDef d = new_vector("val_init_sets_every",
                         "context init sets 1..8 and 0 in turn on every signalled context (7.3), with DQ, URQ, "
                         "a block scan (resets return to the chosen sets) and cabac_unary_length_minus1 0",
                         {"init sets 0-8", "DQ", "scan1"}, 401);
@@ -41,7 +31,7 @@ void add_value_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("val_unary_length_extremes", [] {
-    VectorDef d = built("val_unary_length_extremes",
+    VectorDef d = new_vector("val_unary_length_extremes",
                         "cabac_unary_length_minus1 0 and 255 (575 contexts) with levels that need long Exp-Golomb "
                         "remainders",
                         {"cabac_unary_length_minus1 0", "cabac_unary_length_minus1 255"}, 402);
@@ -58,7 +48,7 @@ void add_value_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("val_qp_extremes", [] {
-    VectorDef d = built("val_qp_extremes",
+    VectorDef d = new_vector("val_qp_extremes",
                         "qp at both ends of the qp offset field for qp_density 0 and 7, and a base QP (MPS / LPS) "
                         "that takes qp far outside it: steps from 3*2^-125 to 7*2^124",
                         {"extreme qp", "qp_density 0", "qp_density 7", "base QP"}, 403);
@@ -79,7 +69,7 @@ void add_value_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("val_levels_int32_limits", [] {
-    VectorDef d = built("val_levels_int32_limits",
+    VectorDef d = new_vector("val_levels_int32_limits",
                         "levels near the int32 limits: URQ levels +-(2^31-1) and around 2^24 (float conversion "
                         "rounds), DQ reconstruction levels +-(2^31-1), int32 tensor values +-(2^31-1), codebook "
                         "entries up to 2^40",
@@ -106,7 +96,7 @@ void add_value_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("val_codebooks", [] {
-    VectorDef d = built("val_codebooks",
+    VectorDef d = new_vector("val_codebooks",
                         "integer codebooks: sizes 1 to 40, CbZeroOffset at the start, middle and end, codebook_egk "
                         "0 to 15, a zero entry that is not 0, and a DQ tensor through a codebook",
                         {"codebook", "codebook_egk", "DQ + codebook"}, 405);
@@ -134,7 +124,7 @@ void add_value_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("val_shapes", [] {
-    VectorDef d = built("val_shapes",
+    VectorDef d = new_vector("val_shapes",
                         "a 0-D tensor (count_tensor_dimensions 0, output shape [1]), [1], [1,1], 1-D, 5-D, [1,N] and "
                         "[N,1] with scan_order 2 (the header's entry points are parsed but unused), a non-multiple "
                         "of the block size, and an int32 0-D tensor",
@@ -154,7 +144,7 @@ void add_value_vectors(std::vector<std::pair<std::string, VectorMaker>>& v) {
     return d;
   });
   v.emplace_back("val_names", [] {
-    VectorDef d = built("val_names",
+    VectorDef d = new_vector("val_names",
                         "topology_elem_id strings: 200 characters, spaces, '/', ':', quotes, backslash, '%', a "
                         "leading dot, UTF-8 (e, CJK), in single units and in an NNR_PT_BLOCK list",
                         {"long names", "odd characters", "UTF-8"}, 407);
