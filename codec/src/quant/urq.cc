@@ -7,29 +7,6 @@
 
 namespace nnr {
 
-namespace {
-
-// Visits flat positions in the scan order of `g` (row starts reported).
-template <typename OnRow, typename OnElement>
-void scan(const ScanGeometry& g, OnRow on_row, OnElement on_element) {
-  if (!g.block) {
-    for (int64_t pos = 0, total = g.numel(); pos < total; ++pos) on_element(pos);
-    return;
-  }
-  const int64_t b = g.block;
-  for (int64_t r = 0; r < g.num_rows(); ++r) {
-    on_row(r);
-    const int64_t y0 = r * b, y1 = y0 + b < g.height ? y0 + b : g.height;
-    for (int64_t x0 = 0; x0 < g.width; x0 += b) {
-      const int64_t x1 = x0 + b < g.width ? x0 + b : g.width;
-      for (int64_t y = y0; y < y1; ++y)
-        for (int64_t x = x0; x < x1; ++x) on_element(y * g.width + x);
-    }
-  }
-}
-
-}  // namespace
-
 bool quantize_urq(const float* w, size_t n, int qp, int qp_density, int32_t* levels) {
   const float delta = step_size(qp, qp_density);
   const float scale = 1.0f / delta;  // binary32 division
@@ -53,7 +30,7 @@ bool quantize_rdoq(const float* w, const ScanGeometry& geom, int qp, int qp_dens
   const double ds = 32768.0 / lambda_f;
   RateEstimator est;
   est.init(cabac_unary_length_minus1, 0);
-  scan(
+  for_each_in_scan(
       geom, [&](int64_t) {},
       [&](int64_t pos) {
         const double a = std::fabs(static_cast<double>(w[pos])) * qscale;
