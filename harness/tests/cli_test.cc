@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "cli_run.h"
 #include "common/sha256.h"
 #include "nnr/io.h"
 #include "nnr/tensor.h"
@@ -19,21 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;
-};
-
-Result run(const std::string& args) {
-  const std::string cmd = std::string(NNR_CLI) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
-}
+using Result = nnr::test::CliResult;
+Result run(const std::string& args) { return nnr::test::run_cli(args); }
 
 const std::string kVector = NNR_SHARED_DIR "/conformance/nncodec/p21_block_bias";
 

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_run.h"
 #include "common/file_names.h"
 #include "common/tensor_output.h"
 #include "conformance/output_folder.h"
@@ -31,21 +32,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;
-};
-
-Result run(const std::string& args) {
-  const std::string cmd = std::string(NNR_CLI) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
+using Result = nnr::test::CliResult;
+Result run(const std::string& args) { return nnr::test::run_cli(args); }
 
 std::string read_all(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
