@@ -219,29 +219,12 @@ class NduPayloadDecoder {
     t.info.dq_flag = dq ? 1 : 0;
     t.info.cabac_unary_length_minus1 = h_.cabac_unary_length_minus1;
     t.info.init_sets = ctx.init_sets();
-    if (pt == NNR_PT_INT) {
-      t.dtype = DType::kInt32;
-      t.i32 = levels;
-    } else {
+    if (direct) {
       t.info.step_size = static_cast<double>(static_cast<float>(step));
       t.dtype = DType::kFloat32;
-      if (m.codebook) {
-        resize_output(t.f32, levels.size());
-        t.info.codebook = true;
-        t.info.cb_zero_offset = m.codebook->cb_zero_offset;
-        t.info.codebook_values = m.codebook->values;
-        try {
-          reconstruct_codebook(levels.data(), levels.size(), m.codebook->values,
-                               m.codebook->cb_zero_offset, step, t.f32.data());
-        } catch (const Error& e) {
-          fail_at(unit_.payload_offset, e.code(), "tensor '" + m.name + "': " + e.what());
-        }
-      } else if (!direct) {
-        resize_output(t.f32, levels.size());
-        reconstruct_uniform(levels.data(), levels.size(), static_cast<float>(step), t.f32.data());
-      }
+    } else {
+      finish_levels(m, t, qp, std::move(levels));
     }
-    if (options_.keep_levels) t.levels = std::move(levels);
   }
 
   // The parent levels of a tensor coded with temporal context adaptation:
@@ -327,13 +310,14 @@ class NduPayloadDecoder {
     t.info.row_skip_enabled_flag = syn.row_skip_enabled_flag;
     t.info.skipped_rows = syn.skipped_rows;
     t.info.put_node_depth = h_.put_node_depth;
+    if (in_.keep_state_levels) out_->state_levels.emplace_back(m.name, std::vector<int32_t>(levels.begin(), levels.end()));
     finish_levels(m, t, qp, std::move(levels));
   }
 
-  // Reconstruction from int32 levels (edition 2 keeps them for the state).
+  // The tensor from its int32 levels: integers as they are, or the codebook's
+  // or the uniform reconstruction; the levels kept where asked.
   void finish_levels(const MemberPlan& m, DecodedTensor& t, int qp, ValueVector<int32_t>&& levels) {
     const int pt = h_.nnr_compressed_data_unit_payload_type;
-    if (in_.keep_state_levels) out_->state_levels.emplace_back(m.name, std::vector<int32_t>(levels.begin(), levels.end()));
     if (pt == NNR_PT_INT) {
       t.dtype = DType::kInt32;
       if (options_.keep_levels) t.levels = levels;
