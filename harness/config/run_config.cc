@@ -39,7 +39,8 @@ std::string resolve(const std::string& base, const std::string& p) {
 }
 
 UseCaseEntry parse_usecase(const JsonNode& n, const std::string& base, int threads) {
-  n.allow_keys({"id", "label", "model", "data", "train_data", "limit", "variant", "batch_size", "seed", "arch"});
+  n.allow_keys({"id", "label", "model", "data", "train_data", "limit", "variant", "batch_size", "seed", "arch",
+                "fine_tune"});
   UseCaseEntry e;
   const JsonNode idn = n.at("id");
   e.options.id = idn.as_string();
@@ -66,6 +67,13 @@ UseCaseEntry parse_usecase(const JsonNode& n, const std::string& base, int threa
   e.options.batch_size = static_cast<int>(n.get_int("batch_size", 64, 1, 4096));
   e.options.seed = static_cast<uint64_t>(n.get_int("seed", 1, 0));
   e.options.threads = threads;
+  if (n.has("fine_tune")) {
+    const JsonNode f = n.at("fine_tune");
+    f.expect_object();
+    f.allow_keys({"samples", "epochs", "lr", "batch_size", "seed"});
+    check_fine_tune_options(f);
+    e.fine_tune = f.json();
+  }
   if (n.has("arch")) {
     const JsonNode a = n.at("arch");
     a.expect_object();

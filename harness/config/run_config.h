@@ -19,6 +19,9 @@ namespace nnr {
 struct UseCaseEntry {
   std::string label;  // unique in the run; defaults to the id
   UseCaseOptions options;
+  // Fine-tuning options ("fine_tune" of the entry) that replace those of every
+  // stage's fine-tuning on this use case (its training budget and rate).
+  nlohmann::json fine_tune = nlohmann::json::object();
 };
 
 enum class CodecType { kNnr, kAnchor, kExternal, kOriginal };

@@ -81,6 +81,7 @@ struct UseCaseState {
   uint64_t original_bytes = 0;
   double mean_square = 0;  // of the original parameters, for the parameter SNR
   bool state_dict = false;  // kept models as PyTorch state dicts (else .npz)
+  nlohmann::json fine_tune = nlohmann::json::object();  // the entry's fine-tuning options
   std::mutex eval_mutex;
   // The reduced models, by their stages (computed once for all the points).
   std::map<std::string, std::shared_ptr<const StageResult>> reduced;
@@ -109,7 +110,8 @@ std::shared_ptr<const UpdateSnapshots> update_snapshots(const CodecEntry& codec,
 std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCaseState& uc) {
   // Keyed without a trailing "lsa" (applied per point): entries that differ
   // only by it share the reduced model.
-  json stages = codec.stages;
+  const json effective = with_fine_tune_override(codec.stages, uc.fine_tune);
+  json stages = effective;
   if (stages_end_with_lsa(stages)) stages.erase(stages.size() - 1);
   const std::string key = stages.dump();
   std::lock_guard<std::mutex> lock(uc.reduced_mutex);
@@ -119,7 +121,7 @@ std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCas
     try {
       // Training stages use the model, which evaluations share.
       std::lock_guard<std::mutex> eval(uc.eval_mutex);
-      *r = apply_stages(codec.stages, uc.original, uc.usecase.get());
+      *r = apply_stages(effective, uc.original, uc.usecase.get());
       // The reduced model's performance, for the stream's performance maps.
       double accuracy = 0.0;
       if (uc.usecase->has_task()) {
@@ -640,6 +642,7 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
     if (todo.empty() && !searches) continue;
 
     UseCaseState state;
+    state.fine_tune = cfg.usecases[u].fine_tune;
     st = make_usecase(cfg.usecases[u].options, &state.usecase);
     if (st.ok()) {
       const std::string& model = cfg.usecases[u].options.model;

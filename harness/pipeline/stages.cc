@@ -196,6 +196,21 @@ void check_stages(const JsonNode& stages) {
   }
 }
 
+json with_fine_tune_override(const json& stages, const json& fine_tune) {
+  json out = stages;
+  if (!fine_tune.is_object() || fine_tune.empty() || !out.is_array()) return out;
+  const auto apply = [&](json& options) {
+    if (fine_tune.contains("epochs")) options.erase("samples");
+    if (fine_tune.contains("samples")) options.erase("epochs");
+    for (auto it = fine_tune.begin(); it != fine_tune.end(); ++it) options[it.key()] = it.value();
+  };
+  for (json& s : out) {
+    if (s.value("type", "") == "fine_tune") apply(s);
+    if (s.contains("fine_tune")) apply(s["fine_tune"]);
+  }
+  return out;
+}
+
 bool stages_end_with_lsa(const json& stages) {
   return stages.is_array() && !stages.empty() && stages.back().value("type", "") == "lsa";
 }

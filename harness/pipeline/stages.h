@@ -56,6 +56,12 @@ void check_fine_tune_options(const JsonNode& options);
 // Validates a "stages" array; throws ConfigError naming the JSON path.
 void check_stages(const JsonNode& stages);
 
+// The stages with a use case's fine-tuning options (its run-file entry's
+// "fine_tune") in place of those of each stage's "fine_tune" and of every
+// "fine_tune" stage; "epochs" there replaces "samples" and the reverse.
+// The sparsity-loss phase, bn_adapt and lsa keep their own.
+nlohmann::json with_fine_tune_override(const nlohmann::json& stages, const nlohmann::json& fine_tune);
+
 // Whether the stages end with local scaling adaptation (run per point).
 bool stages_end_with_lsa(const nlohmann::json& stages);
 

@@ -110,6 +110,15 @@ TEST_F(ConfigTest, UseCases) {
   d = valid();
   d["usecases"].push_back(d["usecases"][0]);
   expect_error(d, "/usecases/1", "duplicate use case label");
+  d = valid();
+  d["usecases"][0]["fine_tune"] = {{"epochs", 2}, {"lr", 1e-4}};
+  EXPECT_EQ(error_of(d), "");
+  d["usecases"][0]["fine_tune"]["lr"] = -1;
+  expect_error(d, "/usecases/0/fine_tune/lr", "learning rate");
+  d["usecases"][0]["fine_tune"] = {{"epochs", 2}, {"samples", 10}};
+  expect_error(d, "/usecases/0/fine_tune", "one of");
+  d["usecases"][0]["fine_tune"] = {{"mode", "scales"}};
+  expect_error(d, "/usecases/0/fine_tune/mode", "unknown key");
 }
 
 TEST_F(ConfigTest, Codecs) {

@@ -317,6 +317,24 @@ TEST(Stages, ChannelGroupsNameWhatDoesNotFit) {
   EXPECT_THROW(apply_stages(json::parse(R"([{"type": "prune", "method": "filters", "ratio": 0.5}])"), d, nullptr), Error);
 }
 
+// A use case's fine-tuning options replace every stage's fine-tuning
+// options (epochs for samples), but not the sparsity-loss phase's or lsa's.
+TEST(Stages, UseCaseFineTuningOverride) {
+  const json stages = json::parse(R"([
+    {"type": "sparsify", "ratio": 0.5, "sparsity_loss": {"m": 1, "samples": 100, "lr": 0.0003},
+     "fine_tune": {"samples": 1000, "lr": 0.001, "batch_size": 32}},
+    {"type": "fine_tune", "epochs": 1, "lr": 0.001},
+    {"type": "lsa", "samples": 50}])");
+  const json out = with_fine_tune_override(stages, json::parse(R"({"epochs": 2, "lr": 0.0001})"));
+  EXPECT_EQ(out[0]["fine_tune"], json::parse(R"({"epochs": 2, "lr": 0.0001, "batch_size": 32})"));
+  EXPECT_EQ(out[0]["sparsity_loss"], stages[0]["sparsity_loss"]);
+  EXPECT_EQ(out[1], json::parse(R"({"type": "fine_tune", "epochs": 2, "lr": 0.0001})"));
+  EXPECT_EQ(out[2], stages[2]);
+  const json by_samples = with_fine_tune_override(stages, json::parse(R"({"samples": 64})"));
+  EXPECT_EQ(by_samples[1], json::parse(R"({"type": "fine_tune", "samples": 64, "lr": 0.001})"));
+  EXPECT_EQ(with_fine_tune_override(stages, json::object()), stages);
+}
+
 TEST(Stages, ThresholdSparsificationAndHeldZeros) {
   Tensor w;
   w.name = "w";
