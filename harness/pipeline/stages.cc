@@ -159,8 +159,7 @@ void check_stages(const JsonNode& stages) {
         const JsonNode sb = s.at("super_block");
         sb.expect_array();
         if (sb.size() != 2) sb.fail("expected two super-block sizes [out, in]");
-        const std::array<int64_t, 3> b = s.has("block") ? std::array<int64_t, 3>{s.at("block").at(0).as_int(1), s.at("block").at(1).as_int(1), 1}
-                                                         : std::array<int64_t, 3>{4, 4, 1};
+        const std::array<int64_t, 3> b = block_of(s.json());  // checked above
         for (size_t d = 0; d < 2; ++d)
           if (sb.at(d).as_int(1, 1 << 20) % b[d] != 0)
             sb.at(d).fail("expected a multiple of the block's size " + std::to_string(b[d]));
