@@ -8,6 +8,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "common/omp_wait.h"
 #include "nnr/decoder.h"
 
 namespace nnr::cli {
@@ -65,11 +66,6 @@ Status parse_tolerances(const std::vector<std::string>& options, std::map<std::s
 }  // namespace nnr::cli
 
 int main(int argc, char** argv) {
-  // Idle OpenMP threads of libtorch spin by default; on a shared machine (CI,
-  // parallel jobs, a run beside a build) that makes evaluation many times
-  // slower. The OpenMP runtime reads the policy when the use-case plugin
-  // loads it, so set it now, while the process has one thread.
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   CLI::App app{"nnr - MPEG NNR (ISO/IEC 15938-17) codec, conformance and benchmarking"};
   app.set_version_flag("--version", std::string("nnr ") + nnr::version_string());
   app.require_subcommand(1);
@@ -97,6 +93,11 @@ int main(int argc, char** argv) {
   }
   for (auto& [sub, run] : runners) {
     if (sub->parsed()) {
+      // The OpenMP runtime reads its wait policy when the use-case plugin
+      // loads it; the commands that load it choose now, while the process has
+      // one thread.
+      const std::string name = sub->get_name();
+      if (name == "run" || name == "evaluate" || name == "train") nnr::apply_omp_wait_policy();
       try {
         return run();
       } catch (const std::exception& e) {

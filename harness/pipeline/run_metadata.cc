@@ -1,5 +1,7 @@
 #include "pipeline/run_metadata.h"
 
+#include "common/omp_wait.h"
+
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -39,6 +41,7 @@ nlohmann::json machine_description() {
   m["memory_bytes"] = proc_kb("/proc/meminfo", "MemTotal");
   utsname u{};
   if (uname(&u) == 0) m["os"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
+  m["omp_wait"] = omp_wait_description();
   return m;
 }
 

@@ -9,7 +9,7 @@
 
 namespace nnr {
 
-// {"hostname", "cpu", "cores", "memory_bytes", "os"}
+// {"hostname", "cpu", "cores", "memory_bytes", "os", "omp_wait"}
 nlohmann::json machine_description();
 // The git revision the tool was built from ("unknown" outside a checkout).
 std::string tool_git_revision();

@@ -15,8 +15,8 @@ struct CliResult {
   std::string out;
 };
 
-inline CliResult run_cli(const std::string& args) {
-  const std::string cmd = std::string(NNR_CLI) + " " + args + " 2>&1";
+inline CliResult run_cli_command(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   if (!p) return {127, "popen failed"};
@@ -25,6 +25,14 @@ inline CliResult run_cli(const std::string& args) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+inline CliResult run_cli(const std::string& args) { return run_cli_command(std::string(NNR_CLI) + " " + args); }
+
+// The same with the environment changed first, as env(1) takes it
+// ("NAME=value", "-u NAME").
+inline CliResult run_cli_env(const std::string& env_args, const std::string& args) {
+  return run_cli_command("env " + env_args + " " + std::string(NNR_CLI) + " " + args);
 }
 
 }  // namespace nnr::test
