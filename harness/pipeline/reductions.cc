@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -13,7 +14,23 @@ using json = nlohmann::json;
 
 bool is_weight(const Tensor& t) { return t.dtype == DType::kFloat32 && t.shape.size() >= 2 && t.numel() > 1; }
 
-json sparsify(std::vector<Tensor>& params, double ratio, double threshold) {
+json sparsify(std::vector<Tensor>& params, double ratio, double threshold, bool global) {
+  if (global && threshold <= 0 && ratio > 0) {
+    // One cut over every weight's magnitudes: the weights that matter least
+    // overall give up most, instead of each weight giving up the same share.
+    std::vector<float> mag;
+    for (const Tensor& t : params)
+      if (is_weight(t))
+        for (float v : t.f32) mag.push_back(std::fabs(v));
+    const size_t k = static_cast<size_t>(std::floor(ratio * static_cast<double>(mag.size())));
+    if (k == 0) return sparsify(params, 0.0, 0.0, false);
+    std::nth_element(mag.begin(), mag.begin() + static_cast<std::ptrdiff_t>(k - 1), mag.end());
+    // Zeroes |w| <= the k-th smallest magnitude; ties may zero a few more.
+    const float cut = std::nextafter(mag[k - 1], std::numeric_limits<float>::infinity());
+    json e = sparsify(params, 0.0, static_cast<double>(cut), false);
+    e["scope"] = "global";
+    return e;
+  }
   int64_t zeroed = 0, total = 0;
   float largest = 0.0f;  // the largest magnitude set to zero
   for (Tensor& t : params) {

@@ -24,8 +24,9 @@ using HeldMasks = std::map<std::string, std::vector<uint8_t>>;
 bool is_weight(const Tensor& t);
 
 // Magnitude sparsification: of each weight, the `ratio` share of smallest
-// |w| (ratio > 0), or every |w| < threshold (threshold > 0), set to zero.
-nlohmann::json sparsify(std::vector<Tensor>& params, double ratio, double threshold);
+// |w| (ratio > 0; with `global`, that share of all weights' elements, by one
+// cut over all of them), or every |w| < threshold (threshold > 0), set to zero.
+nlohmann::json sparsify(std::vector<Tensor>& params, double ratio, double threshold, bool global = false);
 
 // Micro-structured blocks (spec'd by the paper's section V.B.2 and V.D):
 // each weight seen as out x in x kernel (kernel = the trailing dimensions,

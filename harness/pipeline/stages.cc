@@ -132,8 +132,13 @@ void check_stages(const JsonNode& stages) {
     s.expect_object();
     const std::string type = s.at("type").as_string();
     if (type == "sparsify") {
-      s.allow_keys({"type", "ratio", "threshold", "sparsity_loss", "fine_tune"});
+      s.allow_keys({"type", "ratio", "scope", "threshold", "sparsity_loss", "fine_tune"});
       if (s.has("ratio") == s.has("threshold")) s.fail("expected one of \"ratio\" or \"threshold\"");
+      if (s.has("scope")) {
+        const std::string scope = s.at("scope").as_string();
+        if (scope != "per_weight" && scope != "global") s.at("scope").fail("expected \"per_weight\" or \"global\"");
+        if (!s.has("ratio")) s.at("scope").fail("goes with \"ratio\"");
+      }
       if (s.has("ratio")) check_share(s.at("ratio"), true);
       if (s.has("threshold") && !(s.at("threshold").as_number() > 0)) s.at("threshold").fail("expected a number > 0");
       if (s.has("sparsity_loss")) {
@@ -228,7 +233,8 @@ StageResult apply_stages(const json& stages, const std::vector<Tensor>& params, 
         o.sparsity_m = s["sparsity_loss"]["m"].get<double>();
         e["sparsity_training"] = fine_tune(r, params, uc, o);
       }
-      e["effect"] = sparsify(r.params, s.value("ratio", 0.0), s.value("threshold", 0.0));
+      e["effect"] = sparsify(r.params, s.value("ratio", 0.0), s.value("threshold", 0.0),
+                             s.value("scope", "per_weight") == "global");
       hold_zeros(r);
     } else if (type == "prune") {
       const double ratio = s.at("ratio").get<double>();

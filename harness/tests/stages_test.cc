@@ -46,6 +46,33 @@ TEST(Stages, SparsifyZeroesTheSmallestShare) {
   EXPECT_EQ(r.log[0]["effect"]["weights_zeroed"], 60);
 }
 
+// One cut over all weights: a weight of tiny values gives up everything before
+// a weight of large ones gives up anything.
+TEST(Stages, GlobalSparsificationCutsAcrossWeights) {
+  std::mt19937 rng(5);
+  std::vector<Tensor> p = {tensor("big", {10, 20}, rng), tensor("tiny", {10, 20}, rng), tensor("b", {10}, rng)};
+  for (float& v : p[1].f32) v *= 1e-3f;
+  const StageResult g =
+      apply_stages(json::parse(R"([{"type": "sparsify", "ratio": 0.6, "scope": "global"}])"), p, nullptr);
+  const auto zeros = [](const Tensor& t) { return std::count(t.f32.begin(), t.f32.end(), 0.0f); };
+  EXPECT_EQ(zeros(g.params[1]), 200);
+  EXPECT_EQ(zeros(g.params[0]), 40);
+  EXPECT_TRUE(g.params[2].f32 == p[2].f32);
+  float kept_min = INFINITY, zeroed_max = 0;
+  for (size_t t = 0; t < 2; ++t)
+    for (size_t i = 0; i < p[t].f32.size(); ++i) {
+      if (g.params[t].f32[i] == 0.0f) zeroed_max = std::max(zeroed_max, std::fabs(p[t].f32[i]));
+      else kept_min = std::min(kept_min, std::fabs(p[t].f32[i]));
+    }
+  EXPECT_LE(zeroed_max, kept_min);
+  EXPECT_EQ(g.log[0]["effect"]["weights_zeroed"], 240);
+  EXPECT_EQ(g.log[0]["effect"]["scope"], "global");
+  // The default: the same share of each weight.
+  const StageResult w = apply_stages(json::parse(R"([{"type": "sparsify", "ratio": 0.6}])"), p, nullptr);
+  EXPECT_EQ(zeros(w.params[0]), 120);
+  EXPECT_EQ(zeros(w.params[1]), 120);
+}
+
 TEST(Stages, LowRankFindsTheRankAndMultipliesBack) {
   std::mt19937 rng(2);
   // A rank-3 matrix, 24 x 40, as a [24, 10, 2, 2] convolution.
@@ -380,6 +407,9 @@ TEST(Stages, ConfigErrorsNameThePath) {
   EXPECT_NE(stage_error(R"([{"type": "sparsify", "ratio": 0.5, "sparsity_loss": {}}])").find("sparsity_loss"),
             std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "sparsify", "ratio": 0.5, "threshold": 0.1}])").find("one of"), std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "sparsify", "ratio": 0.5, "scope": "all"}])").find("global"), std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "sparsify", "threshold": 0.1, "scope": "global"}])").find("ratio"),
+            std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "prune_filters"}])").find("unknown stage"), std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "unify", "ratio": 0.5, "block": [2, 2, 1], "super_block": [3, 4]}])")
                 .find("/codecs/0/stages/0/super_block/0"),
