@@ -40,7 +40,7 @@ std::string resolve(const std::string& base, const std::string& p) {
 
 UseCaseEntry parse_usecase(const JsonNode& n, const std::string& base, int threads) {
   n.allow_keys({"id", "label", "model", "data", "train_data", "limit", "variant", "batch_size", "seed", "arch",
-                "fine_tune"});
+                "fine_tune", "stage_options"});
   UseCaseEntry e;
   const JsonNode idn = n.at("id");
   e.options.id = idn.as_string();
@@ -73,6 +73,10 @@ UseCaseEntry parse_usecase(const JsonNode& n, const std::string& base, int threa
     f.allow_keys({"samples", "epochs", "lr", "batch_size", "seed"});
     check_fine_tune_options(f);
     e.fine_tune = f.json();
+  }
+  if (n.has("stage_options")) {
+    check_stage_options(n.at("stage_options"));
+    e.stage_options = n.at("stage_options").json();
   }
   if (n.has("arch")) {
     const JsonNode a = n.at("arch");
@@ -295,6 +299,19 @@ Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig*
       c.codecs.push_back(parse_codec(cds.at(i)));
       if (!labels.insert(c.codecs.back().label).second)
         cds.at(i).fail("duplicate codec label '" + c.codecs.back().label + "' (set \"label\")");
+    }
+    // A use case's stage options must leave every codec's stages valid.
+    for (size_t u = 0; u < c.usecases.size(); ++u) {
+      if (c.usecases[u].stage_options.empty()) continue;
+      for (size_t i = 0; i < c.codecs.size(); ++i) {
+        if (c.codecs[i].stages.empty()) continue;
+        const json merged = with_stage_options(c.codecs[i].stages, c.usecases[u].stage_options);
+        try {
+          check_stages(JsonNode(merged, cds.at(i).at("stages").path()));
+        } catch (const ConfigError& e) {
+          ucs.at(u).at("stage_options").fail(std::string("on ") + e.what());
+        }
+      }
     }
     // A tolerance is counted from the original model's metric.
     bool original = false;

@@ -22,6 +22,9 @@ struct UseCaseEntry {
   // Fine-tuning options ("fine_tune" of the entry) that replace those of every
   // stage's fine-tuning on this use case (its training budget and rate).
   nlohmann::json fine_tune = nlohmann::json::object();
+  // Options per stage type ("stage_options" of the entry) set on every stage
+  // of that type on this use case (the strength of each reduction).
+  nlohmann::json stage_options = nlohmann::json::object();
 };
 
 enum class CodecType { kNnr, kAnchor, kExternal, kOriginal };

@@ -82,6 +82,7 @@ struct UseCaseState {
   double mean_square = 0;  // of the original parameters, for the parameter SNR
   bool state_dict = false;  // kept models as PyTorch state dicts (else .npz)
   nlohmann::json fine_tune = nlohmann::json::object();  // the entry's fine-tuning options
+  nlohmann::json stage_options = nlohmann::json::object();  // and its options per stage type
   std::mutex eval_mutex;
   // The reduced models, by their stages (computed once for all the points).
   std::map<std::string, std::shared_ptr<const StageResult>> reduced;
@@ -105,12 +106,18 @@ std::shared_ptr<const UpdateSnapshots> update_snapshots(const CodecEntry& codec,
   return it->second;
 }
 
+// A codec entry's stages as they run on a use case: with its stage options
+// and fine-tuning options.
+json effective_stages(const CodecEntry& codec, const UseCaseState& uc) {
+  return with_fine_tune_override(with_stage_options(codec.stages, uc.stage_options), uc.fine_tune);
+}
+
 // The parameters a codec entry codes: the model's, or its stages' result
 // (computed once; a failure too, so that every point names it).
 std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCaseState& uc) {
   // Keyed without a trailing "lsa" (applied per point): entries that differ
   // only by it share the reduced model.
-  const json effective = with_fine_tune_override(codec.stages, uc.fine_tune);
+  const json effective = effective_stages(codec, uc);
   json stages = effective;
   if (stages_end_with_lsa(stages)) stages.erase(stages.size() - 1);
   const std::string key = stages.dump();
@@ -290,7 +297,7 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
         std::vector<Tensor> scaled;
         {
           std::lock_guard<std::mutex> lock(uc.eval_mutex);
-          scaled = apply_lsa(codec.stages.back(), *coded, run.decoded, *uc.usecase, &settings, &lsa_log);
+          scaled = apply_lsa(effective_stages(codec, uc).back(), *coded, run.decoded, *uc.usecase, &settings, &lsa_log);
         }
         lsa_log["stream_bytes_before"] = run.stream_bytes;
         r["stages"].push_back(lsa_log);
@@ -643,6 +650,7 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
 
     UseCaseState state;
     state.fine_tune = cfg.usecases[u].fine_tune;
+    state.stage_options = cfg.usecases[u].stage_options;
     st = make_usecase(cfg.usecases[u].options, &state.usecase);
     if (st.ok()) {
       const std::string& model = cfg.usecases[u].options.model;

@@ -215,6 +215,33 @@ json with_fine_tune_override(const json& stages, const json& fine_tune) {
   return out;
 }
 
+json with_stage_options(const json& stages, const json& stage_options) {
+  json out = stages;
+  if (!stage_options.is_object() || stage_options.empty() || !out.is_array()) return out;
+  // Keys of which a stage takes one: setting one drops the other.
+  static const std::map<std::string, std::string> kExclusive = {
+      {"ratio", "threshold"}, {"threshold", "ratio"}, {"energy", "rank_ratio"}, {"rank_ratio", "energy"}};
+  for (json& s : out) {
+    const auto o = stage_options.find(s.value("type", ""));
+    if (o == stage_options.end()) continue;
+    for (auto it = o->begin(); it != o->end(); ++it) {
+      if (const auto x = kExclusive.find(it.key()); x != kExclusive.end()) s.erase(x->second);
+      s[it.key()] = it.value();
+    }
+  }
+  return out;
+}
+
+void check_stage_options(const JsonNode& n) {
+  n.expect_object();
+  n.allow_keys({"sparsify", "prune", "unify", "low_rank", "lsa", "fine_tune", "bn_adapt"});
+  for (auto it = n.json().begin(); it != n.json().end(); ++it) {
+    const JsonNode o = n.at(it.key());
+    o.expect_object();
+    if (o.has("type")) o.at("type").fail("the stage type is the key above");
+  }
+}
+
 bool stages_end_with_lsa(const json& stages) {
   return stages.is_array() && !stages.empty() && stages.back().value("type", "") == "lsa";
 }

@@ -62,6 +62,16 @@ void check_stages(const JsonNode& stages);
 // The sparsity-loss phase, bn_adapt and lsa keep their own.
 nlohmann::json with_fine_tune_override(const nlohmann::json& stages, const nlohmann::json& fine_tune);
 
+// The stages with a use case's options per stage type (its run-file entry's
+// "stage_options", e.g. {"sparsify": {"ratio": 0.7}}) set on every stage of
+// that type: the strength of each reduction per model. "ratio" there drops
+// the stage's "threshold" and the reverse, as do "energy" and "rank_ratio".
+nlohmann::json with_stage_options(const nlohmann::json& stages, const nlohmann::json& stage_options);
+
+// Validates a use case's "stage_options" on its own (known stage types,
+// objects without "type"); throws ConfigError naming the JSON path.
+void check_stage_options(const JsonNode& stage_options);
+
 // Whether the stages end with local scaling adaptation (run per point).
 bool stages_end_with_lsa(const nlohmann::json& stages);
 

@@ -119,6 +119,22 @@ TEST_F(ConfigTest, UseCases) {
   expect_error(d, "/usecases/0/fine_tune", "one of");
   d["usecases"][0]["fine_tune"] = {{"mode", "scales"}};
   expect_error(d, "/usecases/0/fine_tune/mode", "unknown key");
+  // Options per stage type: known types, and valid on every codec's stages.
+  d = valid();
+  d["codecs"].push_back({{"type", "nnr"}, {"label", "sparse"}, {"stages", {{{"type", "sparsify"}, {"threshold", 0.1}}}}});
+  const std::string sparse = "/codecs/" + std::to_string(d["codecs"].size() - 1) + "/stages/0";
+  d["usecases"][0]["stage_options"] = {{"sparsify", {{"ratio", 0.7}, {"scope", "global"}}}};
+  EXPECT_EQ(error_of(d), "");
+  d["usecases"][0]["stage_options"] = {{"sparsify", {{"ratio", 1.5}}}};
+  expect_error(d, "/usecases/0/stage_options", "on " + sparse + "/ratio");
+  d["usecases"][0]["stage_options"] = {{"sparsify", {{"scope", "global"}}}};  // with the codec's threshold
+  expect_error(d, "/usecases/0/stage_options", sparse + "/scope");
+  d["usecases"][0]["stage_options"] = {{"sparsfy", {{"ratio", 0.5}}}};
+  expect_error(d, "/usecases/0/stage_options/sparsfy", "unknown key");
+  d["usecases"][0]["stage_options"] = {{"sparsify", 0.5}};
+  expect_error(d, "/usecases/0/stage_options/sparsify", "expected an object");
+  d["usecases"][0]["stage_options"] = {{"sparsify", {{"type", "prune"}}}};
+  expect_error(d, "/usecases/0/stage_options/sparsify/type", "stage type");
 }
 
 TEST_F(ConfigTest, Codecs) {

@@ -457,11 +457,13 @@ TEST_F(PipelineTest, SearchMarksTheTransparentPoint) {
 
 // Stages before coding: the sparsified and the decomposed model are coded,
 // decoded bit for bit, multiplied back where decomposed, and their records
-// say what was done.
+// say what was done; a use case's stage options change its stages only.
 TEST_F(PipelineTest, StagesReduceTheModelBeforeCoding) {
   const std::string cfg = (dir_ / "stages.json").string();
   json doc = {{"name", "stages"},
-              {"usecases", {{{"id", "generic"}, {"model", (dir_ / "model.npz").string()}}}},
+              {"usecases", {{{"id", "generic"}, {"model", (dir_ / "model.npz").string()}},
+                            {{"id", "generic"}, {"label", "strong"}, {"model", (dir_ / "model.npz").string()},
+                             {"stage_options", {{"sparsify", {{"ratio", 0.8}, {"scope", "global"}}}}}}}},
               {"codecs", {{{"type", "nnr"}, {"label", "sparse"}, {"stages", {{{"type", "sparsify"}, {"ratio", 0.5}}}},
                            {"sweep", {{"qp", {-40}}}}},
                           {{"type", "nnr"}, {"label", "lowrank"}, {"stages", {{{"type", "low_rank"}, {"rank_ratio", 0.25}}}},
@@ -482,6 +484,14 @@ TEST_F(PipelineTest, StagesReduceTheModelBeforeCoding) {
   EXPECT_LT(lr["parameters"].get<int64_t>(), sparse["parameters"].get<int64_t>());
   EXPECT_GT(lr["stages"][0]["effect"]["weights_decomposed"].get<int>(), 0);
   EXPECT_LT(lr["compression_ratio"].get<double>(), sparse["compression_ratio"].get<double>() * 2);
+  const json& strong = recs.at("strong/sparse/qp=-40");
+  EXPECT_EQ(strong["verified"], true);
+  EXPECT_EQ(strong["stages"][0]["ratio"], 0.8);
+  EXPECT_EQ(strong["stages"][0]["scope"], "global");
+  EXPECT_LT(sparse["zero_fraction"].get<double>(), 0.6);
+  EXPECT_GT(strong["zero_fraction"].get<double>(), 0.75);
+  EXPECT_LT(strong["stream_bytes"].get<int64_t>(), sparse["stream_bytes"].get<int64_t>());
+  EXPECT_EQ(recs.at("strong/lowrank/qp=-40")["stream_sha256"], lr["stream_sha256"]);
 }
 
 // Every stage on the embedded VGG16, trained on a few batches: each point

@@ -362,6 +362,22 @@ TEST(Stages, UseCaseFineTuningOverride) {
   EXPECT_EQ(with_fine_tune_override(stages, json::object()), stages);
 }
 
+// A use case's options per stage type land on every stage of that type; a
+// ratio replaces a threshold (one of them is allowed), other types stay.
+TEST(Stages, UseCaseStageOptions) {
+  const json stages = json::parse(R"([
+    {"type": "sparsify", "threshold": 0.1, "fine_tune": {"epochs": 1}},
+    {"type": "low_rank", "energy": 0.9},
+    {"type": "sparsify", "ratio": 0.2}])");
+  const json out = with_stage_options(stages, json::parse(R"({"sparsify": {"ratio": 0.7, "scope": "global"},
+                                                              "low_rank": {"rank_ratio": 0.5}})"));
+  EXPECT_EQ(out[0], json::parse(R"({"type": "sparsify", "ratio": 0.7, "scope": "global", "fine_tune": {"epochs": 1}})"));
+  EXPECT_EQ(out[1], json::parse(R"({"type": "low_rank", "rank_ratio": 0.5})"));
+  EXPECT_EQ(out[2], json::parse(R"({"type": "sparsify", "ratio": 0.7, "scope": "global"})"));
+  EXPECT_EQ(with_stage_options(stages, json::parse(R"({"unify": {"ratio": 0.1}})")), stages);
+  EXPECT_EQ(with_stage_options(stages, json::object()), stages);
+}
+
 TEST(Stages, ThresholdSparsificationAndHeldZeros) {
   Tensor w;
   w.name = "w";
