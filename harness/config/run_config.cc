@@ -305,7 +305,8 @@ Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig*
       if (c.usecases[u].stage_options.empty()) continue;
       for (size_t i = 0; i < c.codecs.size(); ++i) {
         if (c.codecs[i].stages.empty()) continue;
-        const json merged = with_stage_options(c.codecs[i].stages, c.usecases[u].stage_options);
+        const json merged =
+            stages_for_usecase(c.codecs[i].stages, c.usecases[u].fine_tune, c.usecases[u].stage_options);
         try {
           check_stages(JsonNode(merged, cds.at(i).at("stages").path()));
         } catch (const ConfigError& e) {

@@ -106,10 +106,8 @@ std::shared_ptr<const UpdateSnapshots> update_snapshots(const CodecEntry& codec,
   return it->second;
 }
 
-// A codec entry's stages as they run on a use case: with its stage options
-// and fine-tuning options.
 json effective_stages(const CodecEntry& codec, const UseCaseState& uc) {
-  return with_fine_tune_override(with_stage_options(codec.stages, uc.stage_options), uc.fine_tune);
+  return stages_for_usecase(codec.stages, uc.fine_tune, uc.stage_options);
 }
 
 // The parameters a codec entry codes: the model's, or its stages' result

@@ -242,6 +242,10 @@ void check_stage_options(const JsonNode& n) {
   }
 }
 
+json stages_for_usecase(const json& stages, const json& fine_tune, const json& stage_options) {
+  return with_stage_options(with_fine_tune_override(stages, fine_tune), stage_options);
+}
+
 bool stages_end_with_lsa(const json& stages) {
   return stages.is_array() && !stages.empty() && stages.back().value("type", "") == "lsa";
 }

@@ -72,6 +72,12 @@ nlohmann::json with_stage_options(const nlohmann::json& stages, const nlohmann::
 // objects without "type"); throws ConfigError naming the JSON path.
 void check_stage_options(const JsonNode& stage_options);
 
+// A codec entry's stages as they run on a use case: its fine-tuning options
+// first, then its options per stage type, so that the more specific wins
+// (a "fine_tune" in "stage_options" replaces the use case's for that type).
+nlohmann::json stages_for_usecase(const nlohmann::json& stages, const nlohmann::json& fine_tune,
+                                  const nlohmann::json& stage_options);
+
 // Whether the stages end with local scaling adaptation (run per point).
 bool stages_end_with_lsa(const nlohmann::json& stages);
 

@@ -376,6 +376,13 @@ TEST(Stages, UseCaseStageOptions) {
   EXPECT_EQ(out[2], json::parse(R"({"type": "sparsify", "ratio": 0.7, "scope": "global"})"));
   EXPECT_EQ(with_stage_options(stages, json::parse(R"({"unify": {"ratio": 0.1}})")), stages);
   EXPECT_EQ(with_stage_options(stages, json::object()), stages);
+  // With the use case's fine-tuning options: a stage type's own win.
+  const json both = stages_for_usecase(stages, json::parse(R"({"epochs": 2})"),
+                                       json::parse(R"({"sparsify": {"fine_tune": {"epochs": 3, "lr": 0.01}}})"));
+  EXPECT_EQ(both[0]["fine_tune"], json::parse(R"({"epochs": 3, "lr": 0.01})"));
+  EXPECT_EQ(both[0]["threshold"], 0.1);
+  const json ft_only = stages_for_usecase(stages, json::parse(R"({"epochs": 2})"), json::object());
+  EXPECT_EQ(ft_only[0]["fine_tune"], json::parse(R"({"epochs": 2})"));
 }
 
 TEST(Stages, ThresholdSparsificationAndHeldZeros) {
