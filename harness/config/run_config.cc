@@ -178,7 +178,7 @@ CodecEntry parse_codec(const JsonNode& n) {
   if (n.has("search")) {
     const JsonNode sn = n.at("search");
     sn.expect_object();
-    sn.allow_keys({"metric", "tolerance", "min", "qp_min", "qp_max"});
+    sn.allow_keys({"metric", "tolerance", "min", "qp_min", "qp_max", "patience"});
     SearchSpec sp;
     sp.metric = sn.at("metric").as_string();
     if (sp.metric.empty()) sn.at("metric").fail("expected a metric name (top1, psnr, parameter_snr_db, ...)");
@@ -201,6 +201,7 @@ CodecEntry parse_codec(const JsonNode& n) {
     }
     sp.qp_min = static_cast<int>(sn.get_int("qp_min", sp.qp_min, -4096, 4096));
     sp.qp_max = static_cast<int>(sn.get_int("qp_max", sp.qp_max, -4096, 4096));
+    sp.patience = static_cast<int>(sn.get_int("patience", sp.patience, 0, 64));
     if (sp.qp_min >= sp.qp_max || sp.qp_max - sp.qp_min >= 1000)
       sn.fail("expected qp_min < qp_max, less than 1000 apart");
     for (const auto& [key, values] : c.sweep)

@@ -38,6 +38,8 @@ struct SearchSpec {
   std::optional<double> tolerance, min;
   std::map<std::string, double> tolerances;  // "tolerance": {"top1": 0.5, "psnr": 0.2}, by metric
   int qp_min = -64, qp_max = -8;
+  // qps above the bisection's answer tried until this many in a row fail.
+  int patience = 2;
 };
 
 struct CodecEntry {

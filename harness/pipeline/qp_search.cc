@@ -3,7 +3,7 @@
 namespace nnr {
 
 QpSearch bisect_qp(int qp_min, int qp_max, double target, const std::map<int, QpProbe>& known,
-                   const std::function<QpProbe(int)>& probe) {
+                   const std::function<QpProbe(int)>& probe, int patience) {
   QpSearch s;
   std::map<int, QpProbe> seen = known;
   auto good = [&](int qp) {
@@ -39,6 +39,15 @@ QpSearch bisect_qp(int qp_min, int qp_max, double target, const std::map<int, Qp
     const int mid = *lo + (*hi - *lo) / 2;
     if (good(mid)) lo = mid;
     else hi = mid;
+  }
+  int failed = 0;
+  for (int qp = *lo + 1; qp <= qp_max && failed < patience; ++qp) {
+    if (good(qp)) {
+      lo = qp;
+      failed = 0;
+    } else {
+      ++failed;
+    }
   }
   s.chosen = lo;
   return s;

@@ -27,9 +27,12 @@ struct QpSearch {
 // Bisection over [qp_min, qp_max] for the largest qp whose metric is at
 // least `target`, the metric taken to fall as qp grows. `known` (points run
 // before: a grid, an earlier run) bound the interval without being run
-// again; probe(qp) runs the others.
+// again; probe(qp) runs the others. Near the edge a task metric is not
+// monotone (a point may fail just under one that passes), so the qps above
+// the bisection's answer are then tried until `patience` in a row fail: the
+// answer no longer depends on where the bisection happened to land.
 QpSearch bisect_qp(int qp_min, int qp_max, double target, const std::map<int, QpProbe>& known,
-                   const std::function<QpProbe(int)>& probe);
+                   const std::function<QpProbe(int)>& probe, int patience = 0);
 
 }  // namespace nnr
 

@@ -547,7 +547,7 @@ static Status run_searches(const RunConfig& cfg, size_t u, size_t static_points,
                      m ? (metric + " " + std::to_string(*m) + (*m >= target ? " (transparent)" : "")).c_str()
                        : r.value("error", std::string("no metric")).c_str());
         return QpProbe{r.value("status", "") == "ok" && m.has_value(), m.value_or(0.0)};
-      });
+      }, sp.patience);
       if (!failure.ok()) return failure;
       if (interrupt_signal()) return Status();
       if (!s.chosen) {
@@ -558,8 +558,8 @@ static Status run_searches(const RunConfig& cfg, size_t u, size_t static_points,
       json r = known.at(key_of(*s.chosen));
       if (r.value("transparent", false)) continue;  // chosen in an earlier run
       r["transparent"] = true;
-      json info = {{"metric", metric}, {"target", target}, {"qp_min", sp.qp_min}, {"qp_max", sp.qp_max},
-                   {"probed", s.probed.size()}};
+      json info = {{"metric", metric},         {"target", target},          {"qp_min", sp.qp_min},
+                   {"qp_max", sp.qp_max},      {"patience", sp.patience},   {"probed", s.probed.size()}};
       if (tolerance) info["tolerance"] = *tolerance;
       r["search"] = info;
       Status a = log.append(r);

@@ -198,6 +198,12 @@ TEST_F(ConfigTest, Search) {
   ASSERT_TRUE(parse_run_config(d, dir_.string(), &c).ok());
   ASSERT_TRUE(c.codecs[1].search);
   EXPECT_EQ(c.codecs[1].search->qp_min, -50);
+  EXPECT_EQ(c.codecs[1].search->patience, 2);
+  d["codecs"][1]["search"]["patience"] = -1;
+  expect_error(d, "/codecs/1/search/patience", "out of range");
+  d["codecs"][1]["search"]["patience"] = 0;
+  ASSERT_TRUE(parse_run_config(d, dir_.string(), &c).ok());
+  EXPECT_EQ(c.codecs[1].search->patience, 0);
   d["codecs"][1]["search"]["min"] = 70;
   expect_error(d, "/codecs/1/search", "one of \"tolerance\"");
   d["codecs"][1]["search"].erase("min");

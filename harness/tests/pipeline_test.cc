@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -421,6 +422,48 @@ TEST(QpSearch, FindsTheLastTransparentQp) {
     }
     EXPECT_LE(s.probed.size(), 8u) << trial;
   }
+}
+
+// A metric that is not monotone at the edge (fails at one qp, passes at the
+// next): with patience the answer is the last transparent qp before
+// `patience` failures in a row, wherever the bisection lands; without, it
+// may stop below the dip.
+TEST(QpSearch, PatienceLooksPastADip) {
+  for (int qp_min : {-50, -45, -40, -37}) {
+    for (int edge : {-30, -27, -24}) {
+      // Transparent up to edge, not at edge + 1, again at edge + 2, then not.
+      auto pass = [&](int qp) { return qp <= edge || qp == edge + 2; };
+      auto metric = [&](int qp) { return pass(qp) ? 99.5 : 98.0; };
+      std::map<int, QpProbe> known;
+      auto probe = [&](int qp) {
+        EXPECT_FALSE(known.count(qp)) << "probed a known point";
+        return QpProbe{true, metric(qp)};
+      };
+      const QpSearch two = bisect_qp(qp_min, -14, 99.0, known, probe, 2);
+      ASSERT_TRUE(two.chosen);
+      EXPECT_EQ(*two.chosen, edge + 2) << qp_min << " " << edge;
+      // Both points above the answer were run and fail.
+      EXPECT_NE(std::find(two.probed.begin(), two.probed.end(), edge + 3), two.probed.end());
+      EXPECT_LE(two.probed.size(), 11u);
+      const QpSearch one = bisect_qp(qp_min, -14, 99.0, known, probe, 1);
+      ASSERT_TRUE(one.chosen);
+      EXPECT_TRUE(*one.chosen == edge || *one.chosen == edge + 2) << *one.chosen;
+      if (*one.chosen == edge) {
+        EXPECT_EQ(std::count(one.probed.begin(), one.probed.end(), edge + 2), 0);
+      }
+    }
+  }
+  // Patience counts failures in a row: an island after two failures is
+  // found with patience 3, not 2.
+  auto metric = [](int qp) { return qp <= -30 || qp == -27 ? 99.5 : 98.0; };
+  auto probe = [&](int qp) { return QpProbe{true, metric(qp)}; };
+  EXPECT_EQ(*bisect_qp(-50, -14, 99.0, {}, probe, 2).chosen, -30);
+  EXPECT_EQ(*bisect_qp(-50, -14, 99.0, {}, probe, 3).chosen, -27);
+  // Known points count as tried.
+  std::map<int, QpProbe> known = {{-29, {true, 98.0}}, {-28, {true, 98.0}}};
+  const QpSearch k = bisect_qp(-50, -14, 99.0, known, probe, 2);
+  EXPECT_EQ(*k.chosen, -30);
+  EXPECT_EQ(std::count(k.probed.begin(), k.probed.end(), -29) + std::count(k.probed.begin(), k.probed.end(), -28), 0);
 }
 
 // A run with a search: the chosen point is the last transparent qp (the
