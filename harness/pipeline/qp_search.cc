@@ -24,22 +24,19 @@ QpSearch bisect_qp(int qp_min, int qp_max, double target, const std::map<int, Qp
       hi = qp;
       break;
     }
-  if (!lo) {
-    if (!good(qp_min)) return s;  // not even the finest step
-    lo = qp_min;
+  // Without known bounds, the bisection starts from just outside the range
+  // instead of probing its ends, which are rarely the answer: it still ends
+  // on qp_max if everything passes, and below qp_min (having failed
+  // qp_min) if nothing does.
+  int good_qp = lo ? *lo : qp_min - 1;
+  int bad_qp = hi ? *hi : qp_max + 1;
+  while (bad_qp - good_qp > 1) {
+    const int mid = good_qp + (bad_qp - good_qp) / 2;
+    if (good(mid)) good_qp = mid;
+    else bad_qp = mid;
   }
-  if (!hi) {
-    if (good(qp_max)) {
-      s.chosen = qp_max;
-      return s;
-    }
-    hi = qp_max;
-  }
-  while (*hi - *lo > 1) {
-    const int mid = *lo + (*hi - *lo) / 2;
-    if (good(mid)) lo = mid;
-    else hi = mid;
-  }
+  if (good_qp < qp_min) return s;  // not even the finest step
+  lo = good_qp;
   int failed = 0;
   for (int qp = *lo + 1; qp <= qp_max && failed < patience; ++qp) {
     if (good(qp)) {
