@@ -36,17 +36,16 @@ QpSearch bisect_qp(int qp_min, int qp_max, double target, const std::map<int, Qp
     else bad_qp = mid;
   }
   if (good_qp < qp_min) return s;  // not even the finest step
-  lo = good_qp;
   int failed = 0;
-  for (int qp = *lo + 1; qp <= qp_max && failed < patience; ++qp) {
+  for (int qp = good_qp + 1; qp <= qp_max && failed < patience; ++qp) {
     if (good(qp)) {
-      lo = qp;
+      good_qp = qp;
       failed = 0;
     } else {
       ++failed;
     }
   }
-  s.chosen = lo;
+  s.chosen = good_qp;
   return s;
 }
 
