@@ -24,6 +24,7 @@
 #include "pipeline/updates.h"
 #include "pipeline/run_metadata.h"
 #include "common/file_names.h"
+#include "common/settings_json.h"
 #include "common/interrupt.h"
 #include "pipeline/working_points.h"
 
@@ -86,7 +87,7 @@ struct UseCaseState {
   std::mutex eval_mutex;
   // The reduced models, by their stages (computed once for all the points).
   std::map<std::string, std::shared_ptr<const StageResult>> reduced;
-  std::mutex reduced_mutex;
+  std::recursive_mutex reduced_mutex;
   // The snapshots of update sequences, by their "updates" (steps, fine-tuning).
   std::map<std::string, std::shared_ptr<const UpdateSnapshots>> snapshots;
 };
@@ -95,7 +96,7 @@ struct UseCaseState {
 std::shared_ptr<const UpdateSnapshots> update_snapshots(const CodecEntry& codec, UseCaseState& uc) {
   json key = codec.updates;
   key.erase("mode");
-  std::lock_guard<std::mutex> lock(uc.reduced_mutex);
+  std::lock_guard<std::recursive_mutex> lock(uc.reduced_mutex);
   auto it = uc.snapshots.find(key.dump());
   if (it == uc.snapshots.end()) {
     std::lock_guard<std::mutex> eval(uc.eval_mutex);
@@ -110,23 +111,34 @@ json effective_stages(const CodecEntry& codec, const UseCaseState& uc) {
   return stages_for_usecase(codec.stages, uc.fine_tune, uc.stage_options);
 }
 
-// The parameters a codec entry codes: the model's, or its stages' result
-// (computed once; a failure too, so that every point names it).
-std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCaseState& uc) {
-  // Keyed without a trailing "lsa" (applied per point): entries that differ
-  // only by it share the reduced model.
-  const json effective = effective_stages(codec, uc);
-  json stages = effective;
-  if (stages_end_with_lsa(stages)) stages.erase(stages.size() - 1);
+// The result of `stages` (without a trailing lsa) on the use case, computed
+// once and kept (a failure too, so that every point names it). A trailing
+// qp_allocation starts from the stages before it, so that entries with and
+// without it share the reduction they have in common.
+std::shared_ptr<const StageResult> reduced_for(const json& stages, UseCaseState& uc) {
   const std::string key = stages.dump();
-  std::lock_guard<std::mutex> lock(uc.reduced_mutex);
+  std::lock_guard<std::recursive_mutex> lock(uc.reduced_mutex);
   auto it = uc.reduced.find(key);
-  if (it == uc.reduced.end()) {
-    auto r = std::make_shared<StageResult>();
-    try {
+  if (it != uc.reduced.end()) return it->second;
+  auto r = std::make_shared<StageResult>();
+  try {
+    if (!stages.empty() && stages.back().value("type", "") == "qp_allocation") {
+      json prefix = stages;
+      prefix.erase(prefix.size() - 1);
+      std::shared_ptr<const StageResult> base;
+      if (!prefix.empty()) {
+        base = reduced_for(prefix, uc);
+        if (!base->error.empty()) throw Error(ErrorCode::kInvalidArgument, kNoOffset, base->error.substr(8));
+      }
+      std::lock_guard<std::mutex> eval(uc.eval_mutex);
+      StageResult start;
+      if (base) start = *base;
+      else start.params = uc.original;
+      *r = apply_stages(json::array({stages.back()}), uc.original, uc.usecase.get(), std::move(start));
+    } else {
       // Training stages use the model, which evaluations share.
       std::lock_guard<std::mutex> eval(uc.eval_mutex);
-      *r = apply_stages(effective, uc.original, uc.usecase.get());
+      *r = apply_stages(stages, uc.original, uc.usecase.get());
       // The reduced model's performance, for the stream's performance maps.
       double accuracy = 0.0;
       if (uc.usecase->has_task()) {
@@ -144,14 +156,23 @@ std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCas
       }
       const json maps = performance_maps(*r, accuracy);
       if (!maps.empty()) r->settings["performance_maps"] = maps;
-    } catch (const std::exception& e) {
-      r->params.clear();
-      r->error = std::string("stages: ") + e.what();
     }
-    it = uc.reduced.emplace(key, r).first;
+  } catch (const std::exception& e) {
+    r->params.clear();
+    r->error = std::string("stages: ") + e.what();
   }
-  if (!it->second->error.empty()) throw Error(ErrorCode::kInvalidArgument, kNoOffset, it->second->error);
-  return it->second;
+  return uc.reduced.emplace(key, r).first->second;
+}
+
+// The parameters a codec entry codes: its stages' result. Keyed without a
+// trailing "lsa" (applied per point): entries that differ only by it share
+// the reduced model.
+std::shared_ptr<const StageResult> reduced_model(const CodecEntry& codec, UseCaseState& uc) {
+  json stages = effective_stages(codec, uc);
+  if (stages_end_with_lsa(stages)) stages.erase(stages.size() - 1);
+  std::shared_ptr<const StageResult> r = reduced_for(stages, uc);
+  if (!r->error.empty()) throw Error(ErrorCode::kInvalidArgument, kNoOffset, r->error);
+  return r;
 }
 
 class Progress {
@@ -255,6 +276,16 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
         reduced = reduced_model(codec, uc);
         coded = &reduced->params;
         for (auto it = reduced->settings.begin(); it != reduced->settings.end(); ++it) settings[it.key()] = it.value();
+        if (!reduced->step_log2.empty() && (codec.type == CodecType::kNnr || codec.type == CodecType::kAnchor)) {
+          // qp_allocation: each weight's qp follows the point's qp.
+          EncoderSettings es;
+          const Status sst = settings_from_json(settings, "/settings", &es);
+          if (!sst.ok()) throw Error(sst.code(), kNoOffset, sst.message());
+          const std::map<std::string, int> qps =
+              qp_per_tensor_from_steps(reduced->step_log2, es.qp, es.qp_density, es.qp_per_tensor);
+          settings["qp_per_tensor"] = qps;
+          r["qp_per_tensor"] = qps;
+        }
         r["stages"] = reduced->log;
         if (!reduced->metrics.empty()) r["reduced_metrics"] = reduced->metrics;
       } else {

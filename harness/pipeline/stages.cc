@@ -3,7 +3,9 @@
 #include <Eigen/Dense>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "nnr/error.h"
@@ -108,7 +110,66 @@ void hold_zeros(StageResult& r) {
   }
 }
 
+// qp_allocation: the step of each weight from its sensitivity on the
+// (reduced) model as it stands.
+void allocate_steps(StageResult& r, const std::vector<Tensor>& original, UseCase* uc, const json& s, json* e) {
+  if (!uc) throw Error(ErrorCode::kInvalidArgument, kNoOffset, "qp_allocation needs a use case with a network");
+  std::vector<Tensor> full;
+  std::string why;
+  if (!recompose(r.params, original, &full, &why)) throw Error(ErrorCode::kInvalidData, kNoOffset, why);
+  Status st = uc->load_parameters(full);
+  if (!st.ok()) throw Error(st.code(), kNoOffset, "qp_allocation: " + st.message());
+  FineTuneOptions o = fine_tune_options(s);
+  o.samples = s.value("samples", int64_t{2048});
+  o.batch_size = s.value("batch_size", 16);
+  o.mode = "sensitivity";
+  FineTuneReport rep;
+  st = uc->fine_tune(o, &rep);
+  if (!st.ok()) throw Error(st.code(), kNoOffset, "qp_allocation: " + st.message());
+  // A factor (<W>_G, <W>_H) takes its weight's step.
+  const auto sensitivity_of = [&](const std::string& name) -> const double* {
+    auto it = rep.sensitivity.find(name);
+    if (it == rep.sensitivity.end() && name.size() > 2 && (name.compare(name.size() - 2, 2, "_G") == 0 ||
+                                                          name.compare(name.size() - 2, 2, "_H") == 0))
+      it = rep.sensitivity.find(name.substr(0, name.size() - 2));
+    return it == rep.sensitivity.end() ? nullptr : &it->second;
+  };
+  const double limit = std::log2(s.value("max_scale", 16.0));
+  std::map<std::string, double> raw;
+  double sum = 0, elements = 0;
+  for (const Tensor& t : r.params) {
+    if (!is_weight(t)) continue;
+    const double* f = sensitivity_of(t.name);
+    if (!f) continue;
+    // No gradient at all (a dead weight): as coarse as allowed.
+    const double v = *f > 0 ? -0.5 * std::log2(*f) : std::numeric_limits<double>::infinity();
+    raw[t.name] = v;
+    if (std::isfinite(v)) sum += v * static_cast<double>(t.numel()), elements += static_cast<double>(t.numel());
+  }
+  if (elements == 0) throw Error(ErrorCode::kInvalidData, kNoOffset, "qp_allocation: no weight has a gradient");
+  const double mean = sum / elements;
+  json steps = json::object();
+  double lo = 0, hi = 0;
+  for (const auto& [name, v] : raw) {
+    const double x = std::clamp(v - mean, -limit, limit);
+    r.step_log2[name] = x;
+    steps[name] = std::round(x * 1000) / 1000;
+    lo = std::min(lo, x), hi = std::max(hi, x);
+  }
+  (*e)["effect"] = {{"weights", raw.size()}, {"step_log2_min", lo}, {"step_log2_max", hi}, {"step_log2", steps}};
+  (*e)["training"] = report_json(rep);
+}
+
 }  // namespace
+
+std::map<std::string, int> qp_per_tensor_from_steps(const std::map<std::string, double>& step_log2, int qp,
+                                                    int qp_density, const std::map<std::string, int>& explicit_qps) {
+  std::map<std::string, int> out = explicit_qps;
+  const double per_octave = static_cast<double>(1 << qp_density);
+  for (const auto& [name, v] : step_log2)
+    out.emplace(name, qp + static_cast<int>(std::lround(v * per_octave)));
+  return out;
+}
 
 void check_fine_tune_options(const JsonNode& s) {
   if (s.has("samples")) s.at("samples").as_int(1, int64_t{1} << 40);
@@ -181,15 +242,27 @@ void check_stages(const JsonNode& stages) {
       const double x = v.as_number();
       if (!(x > 0 && x <= 1)) v.fail("expected a share in (0, 1]");
     } else if (type == "fine_tune" || type == "lsa") {
-      s.allow_keys(with(kFineTuneKeys, {"type"}));
+      s.allow_keys(with(kFineTuneKeys, type == "lsa" ? std::set<std::string>{"type", "nonweights"}
+                                                     : std::set<std::string>{"type"}));
+      if (s.has("nonweights")) s.at("nonweights").as_bool();
       check_fine_tune_options(s);
       if (type == "lsa" && i + 1 != stages.size()) s.fail("\"lsa\" works on the quantized model: it must come last");
     } else if (type == "bn_adapt") {
       s.allow_keys({"type", "samples", "batch_size", "seed"});
       check_fine_tune_options(s);
+    } else if (type == "qp_allocation") {
+      s.allow_keys({"type", "samples", "batch_size", "seed", "max_scale"});
+      check_fine_tune_options(s);
+      if (s.has("max_scale")) {
+        const double m = s.at("max_scale").as_number();
+        if (!(m >= 1 && m <= 1024)) s.at("max_scale").fail("expected a factor in [1, 1024]");
+      }
+      for (size_t j = i + 1; j < stages.size(); ++j)
+        if (!(stages.at(j).has("type") && stages.at(j).at("type").as_string() == "lsa"))
+          s.fail("\"qp_allocation\" measures the model as coded: only \"lsa\" may follow it");
     } else {
       s.at("type").fail("unknown stage '" + type +
-                        "' (known: sparsify, prune, unify, low_rank, fine_tune, bn_adapt, lsa)");
+                        "' (known: sparsify, prune, unify, low_rank, fine_tune, bn_adapt, qp_allocation, lsa)");
     }
     if (s.has("fine_tune")) {
       const JsonNode f = s.at("fine_tune");
@@ -234,7 +307,7 @@ json with_stage_options(const json& stages, const json& stage_options) {
 
 void check_stage_options(const JsonNode& n) {
   n.expect_object();
-  n.allow_keys({"sparsify", "prune", "unify", "low_rank", "lsa", "fine_tune", "bn_adapt"});
+  n.allow_keys({"sparsify", "prune", "unify", "low_rank", "lsa", "fine_tune", "bn_adapt", "qp_allocation"});
   for (auto it = n.json().begin(); it != n.json().end(); ++it) {
     const JsonNode o = n.at(it.key());
     o.expect_object();
@@ -251,8 +324,13 @@ bool stages_end_with_lsa(const json& stages) {
 }
 
 StageResult apply_stages(const json& stages, const std::vector<Tensor>& params, UseCase* uc) {
-  StageResult r;
-  r.params = params;
+  StageResult start;
+  start.params = params;
+  return apply_stages(stages, params, uc, std::move(start));
+}
+
+StageResult apply_stages(const json& stages, const std::vector<Tensor>& params, UseCase* uc, StageResult r) {
+  r.error.clear();
   for (const json& s : stages) {
     const auto t0 = Clock::now();
     json e = s;
@@ -293,6 +371,8 @@ StageResult apply_stages(const json& stages, const std::vector<Tensor>& params, 
       o.samples = s.value("samples", int64_t{2000});
       o.mode = "bn_stats";
       e["training"] = fine_tune(r, params, uc, o);
+    } else if (type == "qp_allocation") {
+      allocate_steps(r, params, uc, s, &e);
     }
     if (s.contains("fine_tune")) e["training"] = fine_tune(r, params, uc, fine_tune_options(s["fine_tune"]));
     e["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -339,9 +419,16 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
   FineTuneOptions o = fine_tune_options(stage);
   o.lr = stage.value("lr", 1e-3);
   o.mode = "scales";
+  o.nonweights = stage.value("nonweights", false);
   FineTuneReport rep;
   st = uc.fine_tune(o, &rep);
   if (!st.ok()) throw Error(st.code(), kNoOffset, "local scaling adaptation: " + st.message());
+  // With "nonweights": the trained biases and batch-norm parameters replace
+  // the coded ones (the weights stay as they were before quantization).
+  std::map<std::string, Tensor> tuned;
+  if (o.nonweights)
+    for (Tensor& t : uc.parameters())
+      if (t.shape.size() < 2) tuned[t.name] = std::move(t);
   std::map<std::string, const Tensor*> scales;
   for (const Tensor& s : rep.scales) scales[s.name] = &s;
   std::vector<Tensor> out;
@@ -349,8 +436,13 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
   std::map<std::string, const Tensor*> by_name;
   for (const Tensor& t : coded) by_name[t.name] = &t;
   json ids = json::object(), types = json::object();
+  int64_t nonweights_tuned = 0;
   for (const Tensor& t : coded) {
     out.push_back(t);
+    if (auto n = tuned.find(t.name); n != tuned.end() && n->second.shape == t.shape) {
+      out.back().f32 = n->second.f32;
+      ++nonweights_tuned;
+    }
     auto it = scales.find(t.name + "_scaling");
     if (it == scales.end()) continue;  // only weights coded as they are (not factors)
     out.push_back(*it->second);
@@ -371,6 +463,7 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
   json e = stage;
   e["training"] = report_json(rep);
   e["effect"] = {{"weights_scaled", scaled}};
+  if (o.nonweights) e["effect"]["nonweights_tuned"] = nonweights_tuned;
   e["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
   *log = std::move(e);
   return out;

@@ -19,6 +19,14 @@
 //       decomposed weights (NNR_CPT_DC); "fine_tune" trains the factors
 //   {"type": "fine_tune", ...}               all parameters, masks held
 //   {"type": "bn_adapt", "samples": 2000}    batch-norm statistics re-estimated
+//   {"type": "qp_allocation", "samples": 2048} a quantization step per weight
+//       from its sensitivity (the task loss's mean squared gradient F on
+//       training data): step ~ F^-1/2, which minimizes the second-order loss
+//       increase for the rate; relative to the global qp (their mean log
+//       step over all weight elements is the global one), at most
+//       "max_scale" (16) times coarser or finer; the stream carries each as
+//       its tensor's qp. After every stage that changes weights (only lsa
+//       may follow)
 //   {"type": "lsa", ...fine-tuning}          local scaling adaptation, after
 //       quantization (run per point by the pipeline); must come last
 // Fine-tuning options: "samples" (default 10000), "lr" (1e-4), "batch_size"
@@ -46,6 +54,9 @@ struct StageResult {
   nlohmann::json log = nlohmann::json::array();        // one entry per stage: type, options, seconds, effect
   HeldMasks held;
   nlohmann::json metrics = nlohmann::json::object();  // of the reduced model, before coding (where evaluated)
+  // qp_allocation: per coded weight, log2 of its step over the global
+  // qp's step (see qp_per_tensor_from_steps).
+  std::map<std::string, double> step_log2;
   std::string error;           // why the stages could not run (then params is empty)
 };
 
@@ -78,12 +89,22 @@ void check_stage_options(const JsonNode& stage_options);
 nlohmann::json stages_for_usecase(const nlohmann::json& stages, const nlohmann::json& fine_tune,
                                   const nlohmann::json& stage_options);
 
+// The per-tensor qps of a qp_allocation at global qp `qp`: qp +
+// round(step_log2 * 2^qp_density), for every tensor `explicit_qps` (a
+// user's qp_per_tensor) does not already set.
+std::map<std::string, int> qp_per_tensor_from_steps(const std::map<std::string, double>& step_log2, int qp,
+                                                    int qp_density, const std::map<std::string, int>& explicit_qps);
+
 // Whether the stages end with local scaling adaptation (run per point).
 bool stages_end_with_lsa(const nlohmann::json& stages);
 
 // Applies the stages (an "lsa" stage is left to apply_lsa). Training stages
 // fine-tune `usecase` (null: they fail); its parameters are left as trained.
 StageResult apply_stages(const nlohmann::json& stages, const std::vector<Tensor>& params, UseCase* usecase);
+// The same from the result of earlier stages (`start`; `original` is the
+// model before them, for the factors' shapes); its log goes on.
+StageResult apply_stages(const nlohmann::json& stages, const std::vector<Tensor>& original, UseCase* usecase,
+                         StageResult start);
 
 // The MPS performance maps (encoder setting "performance_maps") that say
 // what the stages did: a sparsification entry per sparsify stage (largest

@@ -556,6 +556,11 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
   entry("tuned", {{{"type", "fine_tune"}, {"samples", 64}, {"batch_size", 32}},
                   {{"type", "bn_adapt"}, {"samples", 64}},
                   {{"type", "lsa"}, {"samples", 64}}});
+  const json alloc = {{"type", "qp_allocation"}, {"samples", 64}};
+  entry("sparse-alloc", {{{"type", "sparsify"}, {"ratio", 0.5}, {"sparsity_loss", {{"m", 1.0}, {"samples", 64}, {"batch_size", 32}}}, {"fine_tune", ft}},
+                         alloc});
+  entry("alloc-lsa", {alloc, {{"type", "lsa"}, {"samples", 64}, {"nonweights", true}}});
+  codecs.push_back({{"type", "anchor"}, {"label", "alloc-anchor"}, {"stages", {alloc}}, {"sweep", {{"qp", {-30}}}}});
   const std::string cfg = (dir_ / "train.json").string();
   std::ofstream(cfg) << json{{"name", "train"}, {"threads", 1},
                              {"usecases", {{{"id", "vgg16"}, {"limit", 100}}}}, {"codecs", codecs}}
@@ -566,7 +571,7 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
     const CommandResult r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
     ASSERT_TRUE(r.ok()) << r.output_tail;
     const auto recs = records_by_key(out);
-    ASSERT_EQ(recs.size(), 6u);
+    ASSERT_EQ(recs.size(), 9u);
     for (const auto& [key, rec] : recs) {
       EXPECT_EQ(rec["status"], "ok") << key << ": " << rec.dump();
       EXPECT_EQ(rec["verified"], true) << key;
@@ -601,6 +606,45 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
   EXPECT_EQ(tuned["stages"][2]["type"], "lsa");
   EXPECT_GT(tuned["stages"][2]["effect"]["weights_scaled"].get<int>(), 10);
   EXPECT_GT(tuned["stream_bytes"].get<int64_t>(), tuned["stages"][2]["stream_bytes_before"].get<int64_t>());
+
+  // qp_allocation: on the sparse model as the plain sparse entry made it
+  // (the same training, not run again), one qp per weight from its step.
+  const json& sa = first.at("vgg16/sparse-alloc/qp=-30");
+  ASSERT_EQ(sa["stages"].size(), 2u);
+  EXPECT_EQ(sa["stages"][0], sparse["stages"][0]);
+  EXPECT_EQ(sa["zero_fraction"], sparse["zero_fraction"]);
+  EXPECT_NE(sa["stream_sha256"], sparse["stream_sha256"]);
+  const json& steps = sa["stages"][1]["effect"]["step_log2"];
+  ASSERT_EQ(steps.size(), 16u);  // the weights of VGG16's 13 convolutions and 3 linear layers
+  ASSERT_EQ(sa["qp_per_tensor"].size(), 16u);
+  std::set<int> qps;
+  LoadedModel vgg;
+  ASSERT_TRUE(load_npz(std::string(NNR_SOURCE_DIR) + "/datasets/models/vgg16/model.npz", &vgg).ok());
+  std::map<std::string, int64_t> elements_of;
+  for (const Tensor& t : vgg.tensors) elements_of[t.name] = t.numel();
+  double weighted = 0, elements = 0;
+  bool clipped = false;
+  for (auto it = steps.begin(); it != steps.end(); ++it) {
+    const double x = it.value().get<double>();
+    const int qp = sa["qp_per_tensor"].at(it.key()).get<int>();
+    EXPECT_LE(std::abs(qp - (-30 + 4 * x)), 0.5 + 0.004) << it.key();  // qp_density 2; steps rounded to 1e-3
+    qps.insert(qp);
+    EXPECT_LE(std::abs(x), 4.0) << it.key();  // max_scale 16
+    clipped |= std::abs(x) > 3.999;
+    weighted += x * static_cast<double>(elements_of.at(it.key()));
+    elements += static_cast<double>(elements_of.at(it.key()));
+  }
+  EXPECT_GE(qps.size(), 3u);
+  // Unclipped, the steps centre on the global one (over all weight elements).
+  if (!clipped) {
+    EXPECT_NEAR(weighted / elements, 0.0, 0.01);
+  }
+  // The anchor takes the same per-tensor steps; lsa tunes the biases too.
+  const json& aa = first.at("vgg16/alloc-anchor/qp=-30");
+  const json& al = first.at("vgg16/alloc-lsa/qp=-30");
+  EXPECT_EQ(aa["qp_per_tensor"], al["qp_per_tensor"]);
+  EXPECT_EQ(al["stages"][1]["effect"]["nonweights_tuned"], 16);
+  EXPECT_EQ(al["stages"][1]["effect"]["weights_scaled"], 16);
 
   // The stream's model parameter set says which tools were used, as the decoder read it.
   EXPECT_EQ(sparse["performance_maps"], json::array({"sparsification"}));

@@ -410,6 +410,17 @@ TEST(Stages, TrainingStagesNeedANetwork) {
   }
 }
 
+// A qp_allocation's steps as qps: a step 2^x times the global one is x
+// octaves, 2^qp_density qps each, rounded to the nearest; a user's own
+// per-tensor qp stays.
+TEST(Stages, QpAllocationAsPerTensorQps) {
+  const std::map<std::string, double> steps = {{"a", 0.0}, {"b", -1.5}, {"c", 0.3}, {"d", 2.0}, {"e", -0.13}};
+  const std::map<std::string, int> d2 = qp_per_tensor_from_steps(steps, -20, 2, {});
+  EXPECT_EQ(d2, (std::map<std::string, int>{{"a", -20}, {"b", -26}, {"c", -19}, {"d", -12}, {"e", -21}}));
+  const std::map<std::string, int> d0 = qp_per_tensor_from_steps(steps, -5, 0, {{"d", -40}, {"x", 3}});
+  EXPECT_EQ(d0, (std::map<std::string, int>{{"a", -5}, {"b", -7}, {"c", -5}, {"d", -40}, {"e", -5}, {"x", 3}}));
+}
+
 std::string stage_error(const std::string& text) {
   const json doc = json::parse(text);
   try {
@@ -446,6 +457,17 @@ TEST(Stages, ConfigErrorsNameThePath) {
             std::string::npos);
   EXPECT_EQ(stage_error(R"([{"type": "low_rank", "energy": 0.9},
                             {"type": "prune", "method": "filters", "ratio": 0.5, "keep_shapes": true}])"), "");
+  EXPECT_EQ(stage_error(R"([{"type": "sparsify", "ratio": 0.5}, {"type": "qp_allocation", "max_scale": 8},
+                            {"type": "lsa", "nonweights": true}])"), "");
+  EXPECT_NE(stage_error(R"([{"type": "qp_allocation"}, {"type": "sparsify", "ratio": 0.5}])")
+                .find("/codecs/0/stages/0: \"qp_allocation\" measures the model as coded"),
+            std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "qp_allocation", "max_scale": 0.5}])").find("/codecs/0/stages/0/max_scale"),
+            std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "qp_allocation", "lr": 0.1}])").find("lr"), std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "lsa", "nonweights": 1}])").find("/codecs/0/stages/0/nonweights"),
+            std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "fine_tune", "nonweights": true}])").find("nonweights"), std::string::npos);
   EXPECT_TRUE(stages_end_with_lsa(json::parse(R"([{"type": "sparsify", "ratio": 0.1}, {"type": "lsa"}])")));
   EXPECT_FALSE(stages_end_with_lsa(json::parse(R"([{"type": "sparsify", "ratio": 0.1}])")));
 }

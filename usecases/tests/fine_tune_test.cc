@@ -159,6 +159,69 @@ TEST(FineTune, LocalScalingTrainsOnlyScales) {
     }
 }
 
+// Local scaling with "nonweights": the biases train too; every weight is
+// still its start times its channel's scale.
+TEST(FineTune, LocalScalingWithNonWeights) {
+  std::unique_ptr<UseCase> uc = vgg16();
+  ASSERT_TRUE(uc);
+  const auto start = by_name(uc->parameters());
+  FineTuneOptions o = few("scales");
+  o.nonweights = true;
+  FineTuneReport rep;
+  ASSERT_TRUE(uc->fine_tune(o, &rep).ok());
+  const auto now = by_name(uc->parameters());
+  std::map<std::string, const Tensor*> scales;
+  for (const Tensor& t : rep.scales) scales[t.name] = &t;
+  size_t biases_moved = 0;
+  for (const auto& [name, t] : start) {
+    if (!is_weight(t)) {
+      biases_moved += now.at(name).f32 != t.f32;
+      continue;
+    }
+    const Tensor& sc = *scales.at(name + "_scaling");
+    const int64_t per = t.numel() / t.shape[0];
+    for (int64_t i = 0; i < t.numel(); ++i)
+      ASSERT_FLOAT_EQ(now.at(name).f32[i], t.f32[i] * sc.f32[i / per]) << name << " " << i;
+  }
+  EXPECT_EQ(biases_moved, 16u);  // every bias of the 16 layers
+}
+
+// Sensitivity (the task loss's mean squared gradient per parameter) leaves
+// the model alone, repeats exactly, and follows a rescaling that keeps the
+// network's function: the first convolution (weight and bias) times 2 and
+// the second's weight halved (ReLU is positively homogeneous, VGG16 has no
+// batch norm) give the first a quarter of its sensitivity and the second
+// four times, the others their own.
+TEST(FineTune, SensitivityFollowsAnInvariantRescaling) {
+  std::unique_ptr<UseCase> uc = vgg16();
+  ASSERT_TRUE(uc);
+  const std::vector<Tensor> start = uc->parameters();
+  FineTuneOptions o = few("sensitivity");
+  FineTuneReport a, b;
+  ASSERT_TRUE(uc->fine_tune(o, &a).ok());
+  for (const Tensor& t : uc->parameters()) EXPECT_TRUE(by_name(start).at(t.name).f32 == t.f32) << t.name;
+  ASSERT_EQ(a.sensitivity.size(), start.size());
+  for (const auto& [name, f] : a.sensitivity) EXPECT_GT(f, 0.0) << name;
+  ASSERT_TRUE(uc->fine_tune(o, &b).ok());
+  EXPECT_EQ(a.sensitivity, b.sensitivity);
+
+  std::vector<Tensor> scaled = start;
+  for (Tensor& t : scaled) {
+    const float c = t.name == "features.0.weight" || t.name == "features.0.bias" ? 2.0f
+                    : t.name == "features.2.weight"                               ? 0.5f
+                                                                                  : 1.0f;
+    for (float& v : t.f32) v *= c;
+  }
+  ASSERT_TRUE(uc->load_parameters(scaled).ok());
+  ASSERT_TRUE(uc->fine_tune(o, &b).ok());
+  for (const auto& [name, f] : a.sensitivity) {
+    const double expect = name == "features.0.weight" || name == "features.0.bias" ? f / 4
+                          : name == "features.2.weight"                             ? f * 4
+                                                                                    : f;
+    EXPECT_NEAR(b.sensitivity.at(name), expect, expect * 1e-3) << name;
+  }
+}
+
 TEST(FineTune, BatchNormStatisticsOnly) {
   UseCaseOptions uo;
   uo.id = "resnet50";  // VGG16 has no batch norm

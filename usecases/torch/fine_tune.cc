@@ -63,7 +63,7 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
   const auto t0 = Clock::now();
   *report = FineTuneReport();
   if (train.size() == 0) return Status(ErrorCode::kInvalidArgument, kNoOffset, "no training samples");
-  if (o.mode != "weights" && o.mode != "scales" && o.mode != "bn_stats")
+  if (o.mode != "weights" && o.mode != "scales" && o.mode != "bn_stats" && o.mode != "sensitivity")
     return Status(ErrorCode::kInvalidArgument, kNoOffset, "unknown fine-tuning mode '" + o.mode + "'");
   torch::set_num_threads(std::max(1, threads));
   torch::manual_seed(o.seed);
@@ -119,6 +119,11 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
   } else if (o.mode == "scales") {
     for (auto& [name, p] : params) {
       const bool weight = p.dim() >= 2 && name.size() >= 6 && name.compare(name.size() - 6, 6, "weight") == 0;
+      if (o.nonweights && p.dim() < 2) {
+        p.set_requires_grad(true);
+        trained.push_back(p);
+        continue;
+      }
       p.set_requires_grad(weight);
       if (!weight) continue;
       Scaled x{name + "_scaling", p, p.detach().clone(), torch::ones({p.size(0)}).requires_grad_(true)};
@@ -139,8 +144,9 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
   torch::Tensor perm;
   const int64_t* order = nullptr;
   int64_t pos = n;
+  std::map<std::string, double> grad_sq;  // "sensitivity": sum over batches of sum(g^2)
   try {
-    if (o.mode == "scales") net.eval();  // statistics stay as coded
+    if (o.mode == "scales" || o.mode == "sensitivity") net.eval();  // statistics stay as coded
     else net.train();
     for (int64_t step = 0; step < steps; ++step) {
       if (pos + bs > n && pos > 0) {
@@ -155,6 +161,23 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
       report->samples += cnt;
       if (o.mode == "bn_stats") {
         net.forward(x);  // train mode, no graph: the running statistics move
+        continue;
+      }
+      if (o.mode == "sensitivity") {
+        // The data as evaluated (no augmentation), parameters untouched.
+        for (auto& [name, p] : params) p.mutable_grad() = torch::Tensor();
+        torch::Tensor task;
+        {
+          torch::AutoGradMode grad(true);
+          const torch::Tensor y = net.forward(x);
+          task = classify ? torch::nn::functional::cross_entropy(y, labels) : torch::nn::functional::mse_loss(y, x);
+          task.backward();
+        }
+        for (auto& [name, p] : params)
+          if (p.grad().defined()) grad_sq[name] += p.grad().square().sum().item<double>();
+        const double l = task.item<double>();
+        if (step < tenth) loss_first += l, ++first_n;
+        if (step >= steps - tenth) loss_last += l, ++last_n;
         continue;
       }
       x = augment(id, x, 0);
@@ -218,6 +241,8 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
                                   to_tensor(it->second.second.name, factored[i].h)};
   }
   for (const Scaled& s : scaled) report->scales.push_back(to_tensor(s.name, s.s));
+  for (const auto& [name, sum] : grad_sq)
+    report->sensitivity[name] = sum / static_cast<double>(params[name].numel()) / static_cast<double>(steps);
   report->steps = steps;
   report->first_loss = first_n ? loss_first / static_cast<double>(first_n) : 0.0;
   report->last_loss = last_n ? loss_last / static_cast<double>(last_n) : 0.0;

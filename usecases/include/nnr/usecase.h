@@ -47,7 +47,11 @@ struct FineTuneOptions {
   // "scales": local scaling adaptation: every weight of rank >= 2 is frozen
   //   and trains only a scale per output channel, W = W0 * s (s from 1);
   // "bn_stats": no gradients; batch-norm running statistics re-estimated
-  //   from training batches.
+  //   from training batches;
+  // "sensitivity": nothing changes; the task loss's squared gradient per
+  //   parameter, averaged over its elements and the batches, on the network
+  //   as deployed (inference mode): a diagonal Fisher estimate of how much
+  //   each tensor's quantization error costs.
   std::string mode = "weights";
   int64_t samples = 10000;  // training samples seen (the first ones of the training set)
   double epochs = 0.0;      // > 0: instead of `samples`, this many passes over the whole training set
@@ -58,6 +62,10 @@ struct FineTuneOptions {
   // lambda set so that lambda * L_sparsity = m * L_task on the first batch.
   // 0: task loss only.
   double sparsity_m = 0.0;
+  // "scales": also every parameter of rank < 2 trains (biases, batch-norm
+  // scales and shifts), the weights still frozen: fine-tuning of the
+  // parameters coded near-losslessly around the quantized weights.
+  bool nonweights = false;
   // Per parameter name, elements held at their starting value (1 = held):
   // the masks of sparsification, pruning and unification.
   std::map<std::string, std::vector<uint8_t>> held;
@@ -72,6 +80,7 @@ struct FineTuneReport {
   double seconds = 0.0;
   std::map<std::string, std::pair<Tensor, Tensor>> factors;  // trained factors ("weights" with factors)
   std::vector<Tensor> scales;  // "scales": per weight, <module>.weight_scaling, one value per output channel
+  std::map<std::string, double> sensitivity;  // "sensitivity": per parameter, mean squared gradient
 };
 
 struct UseCaseMetrics {
