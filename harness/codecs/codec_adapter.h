@@ -37,6 +37,9 @@ struct CodecRun {
 struct CodecContext {
   std::string work_dir;  // a private scratch folder for this working point
   int threads = 1;       // decoder threads
+  // A step (encoding, decoding) shorter than this runs again until its runs
+  // add up to it, and the fastest run counts; 0: every step runs once.
+  double timing_min_seconds = 0.2;
 };
 
 class CodecAdapter {

@@ -18,14 +18,13 @@ double since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
 }
 
-// A step's time: a step shorter than kMinTotal runs again until its runs
+// A step's time: a step shorter than `min_total` runs again until its runs
 // add up to that (at most kMaxRuns), and the fastest counts, so that a
 // slower short step is seen in a comparison, not lost in the noise of one
 // run. `step` runs once more each time; its last run's result is kept.
-constexpr double kMinTotal = 0.2;
 constexpr int kMaxRuns = 50;
 template <typename Step>
-double time_step(Step step, int* runs) {
+double time_step(Step step, double min_total, int* runs) {
   double best = 0, total = 0;
   int n = 0;
   do {
@@ -35,7 +34,7 @@ double time_step(Step step, int* runs) {
     best = n == 0 ? t : std::min(best, t);
     total += t;
     ++n;
-  } while (total < kMinTotal && n < kMaxRuns);
+  } while (total < min_total && n < kMaxRuns);
   *runs = n;
   return best;
 }
@@ -56,7 +55,7 @@ class InProcessCodec final : public CodecAdapter {
           st = anchor_ ? anchor_encode(params, s, &enc) : encode(params, s, &enc);
           return st.ok();
         },
-        &out->encode_runs);
+        ctx.timing_min_seconds, &out->encode_runs);
     if (!st.ok()) return Status(st.code(), st.byte_offset(), "encoding: " + st.message());
     out->notices = enc.messages;
     out->stream_bytes = enc.stream.size();
@@ -71,7 +70,7 @@ class InProcessCodec final : public CodecAdapter {
                        : decode(enc.stream.data(), enc.stream.size(), opt, &dec);
           return st.ok();
         },
-        &out->decode_runs);
+        ctx.timing_min_seconds, &out->decode_runs);
     if (!st.ok()) return Status(st.code(), st.byte_offset(), "decoding: " + st.message());
     out->decoded.clear();
     for (const NnrUnit& u : dec.units)

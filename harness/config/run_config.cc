@@ -272,7 +272,7 @@ Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig*
     RunConfig c;
     const JsonNode root(doc, "");
     root.allow_keys({"name", "description", "output_root", "threads", "jobs", "usecases", "codecs",
-                     "report", "keep_models"});
+                     "report", "keep_models", "timing_min_seconds"});
     c.name = root.at("name").as_string();
     if (c.name.empty() || c.name.find_first_of("/\\") != std::string::npos || c.name[0] == '.')
       root.at("name").fail("expected a run name usable as a folder name");
@@ -282,6 +282,9 @@ Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig*
     c.threads = static_cast<int>(root.get_int("threads", 2, 1, 256));
     c.jobs = static_cast<int>(root.get_int("jobs", 1, 1, 256));
     c.keep_models = root.get_bool("keep_models", false);
+    c.timing_min_seconds = root.get_number("timing_min_seconds", 0.2);
+    if (!(c.timing_min_seconds >= 0 && c.timing_min_seconds <= 60))
+      root.at("timing_min_seconds").fail("expected seconds in [0, 60]");
 
     const JsonNode ucs = root.at("usecases");
     ucs.expect_array();

@@ -78,6 +78,7 @@ struct RunConfig {
   // the model came in: models/<point>.pt (a PyTorch state dict, for the
   // use cases and state-dict inputs) or .npz.
   bool keep_models = false;
+  double timing_min_seconds = 0.2;  // see CodecContext
   std::vector<UseCaseEntry> usecases;
   std::vector<CodecEntry> codecs;
   ReportOptions report;

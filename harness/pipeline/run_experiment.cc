@@ -237,6 +237,7 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
       CodecContext ctx;
       ctx.work_dir = out_dir + "/work/" + std::to_string(w.index);
       ctx.threads = decode_threads;
+      ctx.timing_min_seconds = cfg.timing_min_seconds;
       UpdateRun run = code_updates(codec, w.settings, *snaps, ctx);
       std::error_code ec;
       fs::remove_all(ctx.work_dir, ec);
@@ -267,6 +268,7 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
       CodecContext ctx;
       ctx.work_dir = out_dir + "/work/" + std::to_string(w.index);
       ctx.threads = decode_threads;
+      ctx.timing_min_seconds = cfg.timing_min_seconds;
       CodecRun run;
       // Parameter reduction first, where the entry has stages.
       std::shared_ptr<const StageResult> reduced;

@@ -92,14 +92,15 @@ std::string csv_field(const std::string& s) {
   return o + "\"";
 }
 
-// A record's parameter reduction: its stages' types joined by "+" ("lsa"
-// left out when asked), "original" for none.
-std::string pipeline_of(const json& r, bool with_lsa = true) {
+// A record's parameter reduction: its stages' types joined by "+" (the
+// coding-side ones, "qp_allocation" and "lsa", left out when asked: the
+// reduced model then is the same as its anchor's), "original" for none.
+std::string pipeline_of(const json& r, bool with_coding_tools = true) {
   std::string p;
   if (r.contains("stages") && r["stages"].is_array())
     for (const json& st : r["stages"]) {
       const std::string t = st.is_object() ? st.value("type", "?") : "?";
-      if (t != "lsa" || with_lsa) p += (p.empty() ? "" : "+") + t;
+      if ((t != "lsa" && t != "qp_allocation") || with_coding_tools) p += (p.empty() ? "" : "+") + t;
     }
   return p.empty() ? "original" : p;
 }
@@ -187,7 +188,7 @@ RunReport summarize_run(const json& results, const ReportOptions& options) {
         CodecSummary c;
         c.codec = codec;
         c.codec_type = r->value("codec_type", "");
-        c.pipeline = pipeline_of(*r, /*with_lsa=*/false);
+        c.pipeline = pipeline_of(*r, /*with_coding_tools=*/false);
         s.codecs.push_back(std::move(c));
         it = s.codecs.end() - 1;
         if (std::find(codec_order.begin(), codec_order.end(), codec) == codec_order.end()) codec_order.push_back(codec);

@@ -74,6 +74,9 @@ TEST_F(ConfigTest, TopLevel) {
   d = valid();
   d["jobs"] = "two";
   expect_error(d, "/jobs", "expected an integer");
+  d = valid();
+  d["timing_min_seconds"] = -1;
+  expect_error(d, "/timing_min_seconds", "[0, 60]");
   expect_error(json::array(), "/", "expected an object");
 }
 

@@ -399,6 +399,32 @@ TEST_F(PipelineTest, KeepModelsWritesEachPointsModel) {
   EXPECT_EQ(kept, 4u);  // two qp for our codec, two for the anchor
 }
 
+// "timing_min_seconds": a short encoding or decoding runs again until its
+// runs add up to it (the small model here decodes in far less than the
+// default 0.2 s); 0 runs each once.
+TEST_F(PipelineTest, TimingRepeatsShortSteps) {
+  const std::string cfg = write_config("timing", 0);
+  int repeated = 0;
+  for (const double min_seconds : {0.2, 0.0}) {
+    json doc = json::parse(std::ifstream(cfg));
+    if (min_seconds == 0.0) doc["timing_min_seconds"] = 0;
+    std::ofstream(cfg) << doc.dump();
+    const std::string out = (dir_ / ("run" + std::to_string(min_seconds))).string();
+    ASSERT_TRUE(nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out)).ok());
+    for (const auto& [key, rec] : records_by_key(out)) {
+      if (rec["codec_type"] != "nnr") continue;
+      const json& t = rec["times"];
+      if (min_seconds == 0.0) {
+        EXPECT_FALSE(t.contains("encode_runs")) << key;
+        EXPECT_FALSE(t.contains("decode_runs")) << key;
+      } else {
+        repeated += t.value("decode_runs", 1) > 1;
+      }
+    }
+  }
+  EXPECT_GT(repeated, 0);
+}
+
 // The bisection finds the largest qp whose metric reaches the target, for
 // any monotone metric, in about log2 of the range probes, without probing
 // what is known.
