@@ -60,16 +60,22 @@ json report_json(const FineTuneReport& r) {
           {"seconds", r.seconds}};
 }
 
+// Loads the model that `r.params` codes (factors multiplied back) into the
+// use case, for a stage that trains or measures it; `what` names the stage.
+void load_reduced(const StageResult& r, const std::vector<Tensor>& original, UseCase* uc, const std::string& what) {
+  if (!uc) throw Error(ErrorCode::kInvalidArgument, kNoOffset, what + " needs a use case with a network");
+  std::vector<Tensor> full;
+  std::string why;
+  if (!recompose(r.params, original, &full, &why)) throw Error(ErrorCode::kInvalidData, kNoOffset, why);
+  const Status st = uc->load_parameters(full);
+  if (!st.ok()) throw Error(st.code(), kNoOffset, what + ": " + st.message());
+}
+
 // Fine-tunes `r.params` (possibly holding factors) through the use case:
 // the model's tensors are recomposed and loaded, factors and masks passed,
 // and the trained values put back in the coded list.
 json fine_tune(StageResult& r, const std::vector<Tensor>& original, UseCase* uc, FineTuneOptions o) {
-  if (!uc) throw Error(ErrorCode::kInvalidArgument, kNoOffset, "fine-tuning needs a use case with a network");
-  std::vector<Tensor> full;
-  std::string why;
-  if (!recompose(r.params, original, &full, &why)) throw Error(ErrorCode::kInvalidData, kNoOffset, why);
-  Status st = uc->load_parameters(full);
-  if (!st.ok()) throw Error(st.code(), kNoOffset, "fine-tuning: " + st.message());
+  load_reduced(r, original, uc, "fine-tuning");
   std::map<std::string, const Tensor*> by_name;
   for (const Tensor& t : r.params) by_name[t.name] = &t;
   for (const Tensor& t : original) {
@@ -79,7 +85,7 @@ json fine_tune(StageResult& r, const std::vector<Tensor>& original, UseCase* uc,
   }
   o.held = r.held;
   FineTuneReport rep;
-  st = uc->fine_tune(o, &rep);
+  Status st = uc->fine_tune(o, &rep);
   if (!st.ok()) throw Error(st.code(), kNoOffset, "fine-tuning: " + st.message());
   std::map<std::string, Tensor> trained;
   for (Tensor& t : uc->parameters()) trained[t.name] = std::move(t);
@@ -113,18 +119,13 @@ void hold_zeros(StageResult& r) {
 // qp_allocation: the step of each weight from its sensitivity on the
 // (reduced) model as it stands.
 void allocate_steps(StageResult& r, const std::vector<Tensor>& original, UseCase* uc, const json& s, json* e) {
-  if (!uc) throw Error(ErrorCode::kInvalidArgument, kNoOffset, "qp_allocation needs a use case with a network");
-  std::vector<Tensor> full;
-  std::string why;
-  if (!recompose(r.params, original, &full, &why)) throw Error(ErrorCode::kInvalidData, kNoOffset, why);
-  Status st = uc->load_parameters(full);
-  if (!st.ok()) throw Error(st.code(), kNoOffset, "qp_allocation: " + st.message());
+  load_reduced(r, original, uc, "qp_allocation");
   FineTuneOptions o = fine_tune_options(s);
   o.samples = s.value("samples", int64_t{2048});
   o.batch_size = s.value("batch_size", 16);
   o.mode = "sensitivity";
   FineTuneReport rep;
-  st = uc->fine_tune(o, &rep);
+  Status st = uc->fine_tune(o, &rep);
   if (!st.ok()) throw Error(st.code(), kNoOffset, "qp_allocation: " + st.message());
   // A factor (<W>_G, <W>_H) takes its weight's step.
   const auto sensitivity_of = [&](const std::string& name) -> const double* {
