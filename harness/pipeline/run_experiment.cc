@@ -274,6 +274,7 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
       std::shared_ptr<const StageResult> reduced;
       json settings = w.settings;
       const std::vector<Tensor>* coded = &uc.original;
+      std::vector<Tensor> channel_scaled;
       if (!codec.stages.empty()) {
         reduced = reduced_model(codec, uc);
         coded = &reduced->params;
@@ -287,6 +288,11 @@ json run_point(const RunConfig& cfg, const WorkingPoint& w, UseCaseState& uc, co
               qp_per_tensor_from_steps(reduced->step_log2, es.qp, es.qp_density, es.qp_per_tensor);
           settings["qp_per_tensor"] = qps;
           r["qp_per_tensor"] = qps;
+          if (!reduced->channel_step_log2.empty() && codec.type == CodecType::kNnr) {
+            // A step per output channel, carried as local scaling.
+            channel_scaled = with_channel_steps(*coded, *reduced, es.qp, es.qp_density, qps, &settings);
+            coded = &channel_scaled;
+          }
         }
         r["stages"] = reduced->log;
         if (!reduced->metrics.empty()) r["reduced_metrics"] = reduced->metrics;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "nnr/encoder.h"
 #include "nnr/error.h"
 
 namespace nnr {
@@ -124,6 +125,8 @@ void allocate_steps(StageResult& r, const std::vector<Tensor>& original, UseCase
   o.samples = s.value("samples", int64_t{2048});
   o.batch_size = s.value("batch_size", 16);
   o.mode = "sensitivity";
+  o.fisher = s.value("fisher", std::string("data"));
+  if (s.contains("ls_qp")) r.ls_qp = s["ls_qp"].get<int>();
   FineTuneReport rep;
   Status st = uc->fine_tune(o, &rep);
   if (!st.ok()) throw Error(st.code(), kNoOffset, "qp_allocation: " + st.message());
@@ -136,28 +139,51 @@ void allocate_steps(StageResult& r, const std::vector<Tensor>& original, UseCase
     return it == rep.sensitivity.end() ? nullptr : &it->second;
   };
   const double limit = std::log2(s.value("max_scale", 16.0));
-  std::map<std::string, double> raw;
+  const bool per_channel = s.value("granularity", std::string("tensor")) == "channel";
+  // -log2(F)/2 per weight, or per output channel of it; no gradient at all
+  // (a dead weight or channel): as coarse as allowed.
+  const auto log_step = [](double f) { return f > 0 ? -0.5 * std::log2(f) : std::numeric_limits<double>::infinity(); };
+  std::map<std::string, std::vector<double>> raw;
   double sum = 0, elements = 0;
   for (const Tensor& t : r.params) {
     if (!is_weight(t)) continue;
     const double* f = sensitivity_of(t.name);
     if (!f) continue;
-    // No gradient at all (a dead weight): as coarse as allowed.
-    const double v = *f > 0 ? -0.5 * std::log2(*f) : std::numeric_limits<double>::infinity();
-    raw[t.name] = v;
-    if (std::isfinite(v)) sum += v * static_cast<double>(t.numel()), elements += static_cast<double>(t.numel());
+    std::vector<double>& v = raw[t.name];
+    auto ch = rep.channel_sensitivity.find(t.name);
+    // Factors (no local scaling with decomposition) keep one step.
+    if (per_channel && ch != rep.channel_sensitivity.end() && ch->second.size() == static_cast<size_t>(t.shape[0]))
+      for (double fc : ch->second) v.push_back(log_step(fc));
+    else
+      v.push_back(log_step(*f));
+    const double per = static_cast<double>(t.numel()) / static_cast<double>(v.size());
+    for (double x : v)
+      if (std::isfinite(x)) sum += x * per, elements += per;
   }
   if (elements == 0) throw Error(ErrorCode::kInvalidData, kNoOffset, "qp_allocation: no weight has a gradient");
   const double mean = sum / elements;
   json steps = json::object();
   double lo = 0, hi = 0;
-  for (const auto& [name, v] : raw) {
-    const double x = std::clamp(v - mean, -limit, limit);
-    r.step_log2[name] = x;
-    steps[name] = std::round(x * 1000) / 1000;
-    lo = std::min(lo, x), hi = std::max(hi, x);
+  int64_t channels = 0;
+  for (auto& [name, v] : raw) {
+    // Clipped around the global step; the weight's step is its channels'
+    // geometric mean, the channels' own relative to it.
+    double m = 0;
+    for (double& x : v) {
+      x = std::clamp(x - mean, -limit, limit);
+      m += x / static_cast<double>(v.size());
+      lo = std::min(lo, x), hi = std::max(hi, x);
+    }
+    r.step_log2[name] = m;
+    steps[name] = std::round(m * 1000) / 1000;
+    if (v.size() > 1) {
+      for (double& x : v) x -= m;
+      channels += static_cast<int64_t>(v.size());
+      r.channel_step_log2[name] = v;
+    }
   }
-  (*e)["effect"] = {{"weights", raw.size()}, {"step_log2_min", lo}, {"step_log2_max", hi}, {"step_log2", steps}};
+  (*e)["effect"] = {{"weights", raw.size()}, {"channels", channels}, {"step_log2_min", lo}, {"step_log2_max", hi},
+                    {"step_log2", steps}};
   (*e)["training"] = report_json(rep);
 }
 
@@ -169,6 +195,53 @@ std::map<std::string, int> qp_per_tensor_from_steps(const std::map<std::string, 
   const double per_octave = static_cast<double>(1 << qp_density);
   for (const auto& [name, v] : step_log2)
     out.emplace(name, qp + static_cast<int>(std::lround(v * per_octave)));
+  return out;
+}
+
+std::vector<Tensor> with_channel_steps(const std::vector<Tensor>& params, const StageResult& r, int qp,
+                                       int qp_density, const std::map<std::string, int>& qps, json* settings) {
+  std::map<std::string, const Tensor*> by_name;
+  for (const Tensor& t : params) by_name[t.name] = &t;
+  json ids = json::object(), types = json::object();
+  std::vector<Tensor> out;
+  for (const Tensor& t : params) {
+    out.push_back(t);
+    auto c = r.channel_step_log2.find(t.name);
+    auto q = qps.find(t.name);
+    auto w = r.step_log2.find(t.name);
+    if (c == r.channel_step_log2.end() || q == qps.end() || w == r.step_log2.end() ||
+        c->second.size() != static_cast<size_t>(t.shape[0]) || t.f32.size() != static_cast<size_t>(t.numel()))
+      continue;
+    // A qp the entry sets itself (not the allocation's) is kept as it is.
+    if (q->second != qp + static_cast<int>(std::lround(w->second * static_cast<double>(1 << qp_density)))) continue;
+    // The weight's step over the one its qp gives (the qp's rounding), made
+    // up in the scales.
+    const double rest =
+        w->second + std::log2(quantizer_step_size(qp, qp_density) / quantizer_step_size(q->second, qp_density));
+    Tensor scale;
+    scale.name = t.name + "_scaling";
+    scale.dtype = DType::kFloat32;
+    scale.shape = {t.shape[0]};
+    const size_t row = t.f32.size() / c->second.size();
+    for (size_t k = 0; k < c->second.size(); ++k) {
+      const float sk = static_cast<float>(std::exp2(c->second[k] + rest));
+      scale.f32.push_back(sk);
+      for (size_t i = k * row; i < (k + 1) * row; ++i) out.back().f32[i] = t.f32[i] / sk;
+    }
+    const std::string id = t.name.size() > 6 ? t.name.substr(0, t.name.size() - 6) : t.name;
+    ids[t.name] = id;
+    types[t.name] = "weight";
+    ids[scale.name] = id;
+    types[scale.name] = "weight.ls";
+    auto b = by_name.find(id + "bias");
+    if (b != by_name.end() && b->second->shape.size() == 1 && b->second->shape[0] == t.shape[0]) {
+      ids[b->first] = id;
+      types[b->first] = "bias";
+    }
+    if (r.ls_qp) (*settings)["qp_per_tensor"][scale.name] = *r.ls_qp;
+    out.push_back(std::move(scale));
+  }
+  if (!ids.empty()) (*settings)["block_id_and_param_type"] = {{"block_identifier", ids}, {"parameter_type", types}};
   return out;
 }
 
@@ -243,17 +316,24 @@ void check_stages(const JsonNode& stages) {
       const double x = v.as_number();
       if (!(x > 0 && x <= 1)) v.fail("expected a share in (0, 1]");
     } else if (type == "fine_tune" || type == "lsa") {
-      s.allow_keys(with(kFineTuneKeys, type == "lsa" ? std::set<std::string>{"type", "nonweights"}
+      s.allow_keys(with(kFineTuneKeys, type == "lsa" ? std::set<std::string>{"type", "nonweights", "ls_qp"}
                                                      : std::set<std::string>{"type"}));
       if (s.has("nonweights")) s.at("nonweights").as_bool();
+      if (s.has("ls_qp")) s.at("ls_qp").as_int(-256, 255);
       check_fine_tune_options(s);
       if (type == "lsa" && i + 1 != stages.size()) s.fail("\"lsa\" works on the quantized model: it must come last");
     } else if (type == "bn_adapt") {
       s.allow_keys({"type", "samples", "batch_size", "seed"});
       check_fine_tune_options(s);
     } else if (type == "qp_allocation") {
-      s.allow_keys({"type", "samples", "batch_size", "seed", "max_scale"});
+      s.allow_keys({"type", "samples", "batch_size", "seed", "max_scale", "fisher", "granularity", "ls_qp"});
+      if (s.has("ls_qp")) s.at("ls_qp").as_int(-256, 255);
+      if (s.has("granularity") && s.at("granularity").as_string() != "channel" &&
+          s.at("granularity").as_string() != "tensor")
+        s.at("granularity").fail("expected \"channel\" (a step per output channel) or \"tensor\"");
       check_fine_tune_options(s);
+      if (s.has("fisher") && s.at("fisher").as_string() != "model" && s.at("fisher").as_string() != "data")
+        s.at("fisher").fail("expected \"model\" (targets drawn from the network) or \"data\" (the training labels)");
       if (s.has("max_scale")) {
         const double m = s.at("max_scale").as_number();
         if (!(m >= 1 && m <= 1024)) s.at("max_scale").fail("expected a factor in [1, 1024]");
@@ -294,7 +374,8 @@ json with_stage_options(const json& stages, const json& stage_options) {
   if (!stage_options.is_object() || stage_options.empty() || !out.is_array()) return out;
   // Keys of which a stage takes one: setting one drops the other.
   static const std::map<std::string, std::string> kExclusive = {
-      {"ratio", "threshold"}, {"threshold", "ratio"}, {"energy", "rank_ratio"}, {"rank_ratio", "energy"}};
+      {"ratio", "threshold"}, {"threshold", "ratio"}, {"energy", "rank_ratio"}, {"rank_ratio", "energy"},
+      {"samples", "epochs"},  {"epochs", "samples"}};
   for (json& s : out) {
     const auto o = stage_options.find(s.value("type", ""));
     if (o == stage_options.end()) continue;
@@ -439,6 +520,8 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
   json ids = json::object(), types = json::object();
   int64_t nonweights_tuned = 0;
   for (const Tensor& t : coded) {
+    // Scales already coded (channel steps of qp_allocation) are trained on.
+    if (scales.count(t.name) && by_name.count(t.name.substr(0, t.name.size() - 8))) continue;
     out.push_back(t);
     if (auto n = tuned.find(t.name); n != tuned.end() && n->second.shape == t.shape) {
       out.back().f32 = n->second.f32;
@@ -447,6 +530,8 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
     auto it = scales.find(t.name + "_scaling");
     if (it == scales.end()) continue;  // only weights coded as they are (not factors)
     out.push_back(*it->second);
+    if (auto before = by_name.find(it->first); before != by_name.end() && before->second->f32.size() == out.back().f32.size())
+      for (size_t k = 0; k < out.back().f32.size(); ++k) out.back().f32[k] *= before->second->f32[k];
     ++scaled;
     // The block: the weight, its scales and (the same module's) bias.
     const std::string id = t.name.substr(0, t.name.size() - 6);
@@ -461,6 +546,9 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
     }
   }
   (*settings)["block_id_and_param_type"] = {{"block_identifier", ids}, {"parameter_type", types}};
+  if (stage.contains("ls_qp"))
+    for (auto it = types.begin(); it != types.end(); ++it)
+      if (it.value() == "weight.ls") (*settings)["qp_per_tensor"][it.key()] = stage["ls_qp"];
   json e = stage;
   e["training"] = report_json(rep);
   e["effect"] = {{"weights_scaled", scaled}};

@@ -36,6 +36,8 @@
 #ifndef NNR_HARNESS_STAGES_H
 #define NNR_HARNESS_STAGES_H
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,11 @@ struct StageResult {
   // qp_allocation: per coded weight, log2 of its step over the global
   // qp's step (see qp_per_tensor_from_steps).
   std::map<std::string, double> step_log2;
+  // qp_allocation at channel granularity: per weight, log2 of each output
+  // channel's step over the weight's own (their mean is 0). The stream
+  // carries them as the weight's local scaling (see with_channel_steps).
+  std::map<std::string, std::vector<double>> channel_step_log2;
+  std::optional<int> ls_qp;  // the qp of those scales (none: the nonweight qp)
   std::string error;           // why the stages could not run (then params is empty)
 };
 
@@ -94,6 +101,15 @@ nlohmann::json stages_for_usecase(const nlohmann::json& stages, const nlohmann::
 // user's qp_per_tensor) does not already set.
 std::map<std::string, int> qp_per_tensor_from_steps(const std::map<std::string, double>& step_log2, int qp,
                                                     int qp_density, const std::map<std::string, int>& explicit_qps);
+
+// The tensors to code for channel steps at global qp `qp`: each such weight
+// W divided per output channel by s = 2^(channel step) times what the
+// rounding of its qp left of its own step, s added as `<W>_scaling` and the block (W, s, bias) named in
+// settings["block_id_and_param_type"]; the decoder's s * Q(W / s) quantizes
+// every channel at its own step. `qps`: the weights' qps as coded.
+std::vector<Tensor> with_channel_steps(const std::vector<Tensor>& params, const StageResult& r, int qp,
+                                       int qp_density, const std::map<std::string, int>& qps,
+                                       nlohmann::json* settings);
 
 // Whether the stages end with local scaling adaptation (run per point).
 bool stages_end_with_lsa(const nlohmann::json& stages);

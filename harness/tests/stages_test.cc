@@ -10,7 +10,10 @@
 #include <cmath>
 #include <random>
 
+#include "common/settings_json.h"
 #include "config/json_reader.h"
+#include "nnr/decoder.h"
+#include "nnr/encoder.h"
 #include "pipeline/reductions.h"
 #include "pipeline/stages.h"
 
@@ -383,6 +386,10 @@ TEST(Stages, UseCaseStageOptions) {
   EXPECT_EQ(both[0]["threshold"], 0.1);
   const json ft_only = stages_for_usecase(stages, json::parse(R"({"epochs": 2})"), json::object());
   EXPECT_EQ(ft_only[0]["fine_tune"], json::parse(R"({"epochs": 2})"));
+  // epochs and samples: one replaces the other, as ratio and threshold do.
+  const json lsa = json::parse(R"([{"type": "lsa", "samples": 1000, "lr": 0.001}])");
+  EXPECT_EQ(with_stage_options(lsa, json::parse(R"({"lsa": {"epochs": 2}})"))[0],
+            json::parse(R"({"type": "lsa", "epochs": 2, "lr": 0.001})"));
 }
 
 TEST(Stages, ThresholdSparsificationAndHeldZeros) {
@@ -419,6 +426,95 @@ TEST(Stages, QpAllocationAsPerTensorQps) {
   EXPECT_EQ(d2, (std::map<std::string, int>{{"a", -20}, {"b", -26}, {"c", -19}, {"d", -12}, {"e", -21}}));
   const std::map<std::string, int> d0 = qp_per_tensor_from_steps(steps, -5, 0, {{"d", -40}, {"x", 3}});
   EXPECT_EQ(d0, (std::map<std::string, int>{{"a", -5}, {"b", -7}, {"c", -5}, {"d", -40}, {"e", -5}, {"x", 3}}));
+}
+
+// Channel steps travel as local scaling: the decoder's s * Q(W / s) keeps
+// every output channel within half of its own step (plain rounding: URQ,
+// no rate term), and the coarse channels do use their larger steps.
+TEST(Stages, ChannelStepsAsLocalScaling) {
+  std::mt19937 rng(3);
+  const std::vector<Tensor> params = {tensor("m.weight", {4, 32}, rng), tensor("m.bias", {4}, rng),
+                                      tensor("n.weight", {3, 5}, rng)};
+  StageResult r;
+  r.params = params;
+  r.step_log2 = {{"m.weight", 0.3}, {"n.weight", -0.4}};
+  r.channel_step_log2["m.weight"] = {-1.5, 0.0, 0.5, 1.0};
+  const int qp = -20, qp_density = 2;
+  const std::map<std::string, int> qps = qp_per_tensor_from_steps(r.step_log2, qp, qp_density, {});
+  ASSERT_EQ(qps.at("m.weight"), -19);  // -20 + round(4 * 0.3)
+  json settings = {{"qp", qp}, {"qp_density", qp_density}, {"use_dq", false}, {"qp_per_tensor", qps}};
+  const std::vector<Tensor> coded = with_channel_steps(params, r, qp, qp_density, qps, &settings);
+  ASSERT_EQ(coded.size(), 4u);
+  EXPECT_EQ(coded[1].name, "m.weight_scaling");
+  EXPECT_EQ(coded[3].f32, params[2].f32);  // one step for the whole of n.weight
+  // What the qp's rounding left: 2^0.3 times the step of qp -20 over that of
+  // -19 (spec 4.1: (4 + (qp & 3)) * 2^((qp >> 2) - 2), 4/128 and 5/128).
+  const double rest = 0.3 + std::log2(4.0 / 5.0);
+  for (int k = 0; k < 4; ++k) {
+    const double s = std::exp2(r.channel_step_log2["m.weight"][k] + rest);
+    EXPECT_NEAR(coded[1].f32[k], s, 1e-6 * s);
+    for (int i = 0; i < 32; ++i) EXPECT_FLOAT_EQ(coded[0].f32[k * 32 + i] * static_cast<float>(s), params[0].f32[k * 32 + i]);
+  }
+  const json& blocks = settings["block_id_and_param_type"];
+  EXPECT_EQ(blocks["block_identifier"]["m.weight_scaling"], "m.");
+  EXPECT_EQ(blocks["parameter_type"]["m.weight_scaling"], "weight.ls");
+  EXPECT_EQ(blocks["parameter_type"]["m.bias"], "bias");
+  EXPECT_FALSE(blocks["block_identifier"].contains("n.weight"));
+
+  EncoderSettings es;
+  ASSERT_TRUE(settings_from_json(settings, "/settings", &es).ok());
+  EncodeResult enc;
+  ASSERT_TRUE(encode(coded, es, &enc).ok());
+  DecodedModel dec;
+  ASSERT_TRUE(decode(enc.stream.data(), enc.stream.size(), DecodeOptions(), &dec).ok());
+  const Tensor* w = nullptr;
+  for (const Tensor& t : dec.tensors) {
+    EXPECT_EQ(t.name.find("_scaling"), std::string::npos) << t.name << " left in the output";
+    if (t.name == "m.weight") w = &t;
+  }
+  ASSERT_NE(w, nullptr);
+  std::vector<double> worst(4, 0.0);
+  for (int k = 0; k < 4; ++k) {
+    const double step = 5.0 / 128 * coded[1].f32[k];  // qp -19's, times the channel's scale
+    for (int i = 0; i < 32; ++i) {
+      const double e = std::abs(static_cast<double>(w->f32[k * 32 + i]) - params[0].f32[k * 32 + i]);
+      EXPECT_LE(e, step / 2 * (1 + 1e-4) + 1e-7) << "channel " << k;
+      worst[k] = std::max(worst[k], e);
+    }
+  }
+  EXPECT_GT(worst[3], 5.0 / 128 * coded[1].f32[0] / 2);  // beyond the finest channel's bound
+
+  // ls_qp: the scales at their own qp, reconstructed within half its step.
+  StageResult coarse = r;
+  coarse.ls_qp = -40;
+  json at40 = settings;
+  const std::vector<Tensor> c40 = with_channel_steps(params, coarse, qp, qp_density, qps, &at40);
+  EXPECT_EQ(at40["qp_per_tensor"]["m.weight_scaling"], -40);
+  EncoderSettings es40;
+  ASSERT_TRUE(settings_from_json(at40, "/settings", &es40).ok());
+  EncodeResult enc40;
+  ASSERT_TRUE(encode(c40, es40, &enc40).ok());
+  EXPECT_LT(enc40.stream.size(), enc.stream.size());
+  DecodeOptions raw;
+  raw.apply_local_scaling = false;
+  DecodedModel dec40;
+  ASSERT_TRUE(decode(enc40.stream.data(), enc40.stream.size(), raw, &dec40).ok());
+  bool found = false;
+  for (const DecodedTensor& t : dec40.tensors) {
+    if (!t.is_local_scaling) continue;
+    found = true;
+    ASSERT_EQ(t.f32.size(), 4u);
+    for (int k = 0; k < 4; ++k) EXPECT_LE(std::abs(t.f32[k] - c40[1].f32[k]), std::ldexp(1.0, -10) / 2 + 1e-9);  // 2^(-40/4)
+  }
+  EXPECT_TRUE(found);
+
+  // A qp the entry sets for the weight itself stays, without scales.
+  json own = json::object();
+  const std::vector<Tensor> kept =
+      with_channel_steps(params, r, qp, qp_density, qp_per_tensor_from_steps(r.step_log2, qp, qp_density, {{"m.weight", -30}}), &own);
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[0].f32, params[0].f32);
+  EXPECT_FALSE(own.contains("block_id_and_param_type"));
 }
 
 std::string stage_error(const std::string& text) {
@@ -465,6 +561,13 @@ TEST(Stages, ConfigErrorsNameThePath) {
   EXPECT_NE(stage_error(R"([{"type": "qp_allocation", "max_scale": 0.5}])").find("/codecs/0/stages/0/max_scale"),
             std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "qp_allocation", "lr": 0.1}])").find("lr"), std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "qp_allocation", "granularity": "row"}])").find("/codecs/0/stages/0/granularity"),
+            std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "qp_allocation", "fisher": "true"}])").find("/codecs/0/stages/0/fisher"),
+            std::string::npos);
+  EXPECT_EQ(stage_error(R"([{"type": "qp_allocation", "granularity": "tensor", "fisher": "data", "ls_qp": -40},
+                            {"type": "lsa", "ls_qp": -36}])"), "");
+  EXPECT_NE(stage_error(R"([{"type": "lsa", "ls_qp": 0.5}])").find("/codecs/0/stages/0/ls_qp"), std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "lsa", "nonweights": 1}])").find("/codecs/0/stages/0/nonweights"),
             std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "fine_tune", "nonweights": true}])").find("nonweights"), std::string::npos);

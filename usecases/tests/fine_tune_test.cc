@@ -192,33 +192,51 @@ TEST(FineTune, LocalScalingWithNonWeights) {
 // the second's weight halved (ReLU is positively homogeneous, VGG16 has no
 // batch norm) give the first a quarter of its sensitivity and the second
 // four times, the others their own.
+// Both Fisher estimates (targets drawn from the model, and the data's
+// labels) follow a rescaling that keeps the network's function, per weight
+// and per output channel; the channels' mean is the weight's value.
 TEST(FineTune, SensitivityFollowsAnInvariantRescaling) {
-  std::unique_ptr<UseCase> uc = vgg16();
-  ASSERT_TRUE(uc);
-  const std::vector<Tensor> start = uc->parameters();
-  FineTuneOptions o = few("sensitivity");
-  FineTuneReport a, b;
-  ASSERT_TRUE(uc->fine_tune(o, &a).ok());
-  for (const Tensor& t : uc->parameters()) EXPECT_TRUE(by_name(start).at(t.name).f32 == t.f32) << t.name;
-  ASSERT_EQ(a.sensitivity.size(), start.size());
-  for (const auto& [name, f] : a.sensitivity) EXPECT_GT(f, 0.0) << name;
-  ASSERT_TRUE(uc->fine_tune(o, &b).ok());
-  EXPECT_EQ(a.sensitivity, b.sensitivity);
+  for (const std::string fisher : {"model", "data"}) {
+    SCOPED_TRACE(fisher);
+    std::unique_ptr<UseCase> uc = vgg16();
+    ASSERT_TRUE(uc);
+    const std::vector<Tensor> start = uc->parameters();
+    FineTuneOptions o = few("sensitivity");
+    o.fisher = fisher;
+    FineTuneReport a, b;
+    ASSERT_TRUE(uc->fine_tune(o, &a).ok());
+    for (const Tensor& t : uc->parameters()) EXPECT_TRUE(by_name(start).at(t.name).f32 == t.f32) << t.name;
+    ASSERT_EQ(a.sensitivity.size(), start.size());
+    for (const auto& [name, f] : a.sensitivity) EXPECT_GT(f, 0.0) << name;
+    ASSERT_EQ(a.channel_sensitivity.size(), 16u);  // VGG16's 13 convolutions and 3 linear layers
+    for (const auto& [name, c] : a.channel_sensitivity) {
+      ASSERT_EQ(static_cast<int64_t>(c.size()), by_name(start).at(name).shape[0]) << name;
+      double mean = 0;
+      for (double v : c) mean += v / static_cast<double>(c.size());
+      EXPECT_NEAR(mean, a.sensitivity.at(name), a.sensitivity.at(name) * 1e-5) << name;  // float32 sums
+    }
+    ASSERT_TRUE(uc->fine_tune(o, &b).ok());
+    EXPECT_EQ(a.sensitivity, b.sensitivity);
+    EXPECT_EQ(a.channel_sensitivity, b.channel_sensitivity);
 
-  std::vector<Tensor> scaled = start;
-  for (Tensor& t : scaled) {
-    const float c = t.name == "features.0.weight" || t.name == "features.0.bias" ? 2.0f
-                    : t.name == "features.2.weight"                               ? 0.5f
-                                                                                  : 1.0f;
-    for (float& v : t.f32) v *= c;
-  }
-  ASSERT_TRUE(uc->load_parameters(scaled).ok());
-  ASSERT_TRUE(uc->fine_tune(o, &b).ok());
-  for (const auto& [name, f] : a.sensitivity) {
-    const double expect = name == "features.0.weight" || name == "features.0.bias" ? f / 4
-                          : name == "features.2.weight"                             ? f * 4
-                                                                                    : f;
-    EXPECT_NEAR(b.sensitivity.at(name), expect, expect * 1e-3) << name;
+    std::vector<Tensor> scaled = start;
+    for (Tensor& t : scaled) {
+      const float c = t.name == "features.0.weight" || t.name == "features.0.bias" ? 2.0f
+                      : t.name == "features.2.weight"                               ? 0.5f
+                                                                                    : 1.0f;
+      for (float& v : t.f32) v *= c;
+    }
+    ASSERT_TRUE(uc->load_parameters(scaled).ok());
+    ASSERT_TRUE(uc->fine_tune(o, &b).ok());
+    const auto factor = [](const std::string& name) {
+      return name == "features.0.weight" || name == "features.0.bias" ? 0.25 : name == "features.2.weight" ? 4.0 : 1.0;
+    };
+    for (const auto& [name, f] : a.sensitivity)
+      EXPECT_NEAR(b.sensitivity.at(name), f * factor(name), f * factor(name) * 1e-3) << name;
+    for (const auto& [name, c] : a.channel_sensitivity)
+      for (size_t k = 0; k < c.size(); ++k)
+        EXPECT_NEAR(b.channel_sensitivity.at(name)[k], c[k] * factor(name), c[k] * factor(name) * 1e-3 + 1e-12)
+            << name << " channel " << k;
   }
 }
 

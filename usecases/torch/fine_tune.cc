@@ -65,6 +65,8 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
   if (train.size() == 0) return Status(ErrorCode::kInvalidArgument, kNoOffset, "no training samples");
   if (o.mode != "weights" && o.mode != "scales" && o.mode != "bn_stats" && o.mode != "sensitivity")
     return Status(ErrorCode::kInvalidArgument, kNoOffset, "unknown fine-tuning mode '" + o.mode + "'");
+  if (o.fisher != "model" && o.fisher != "data")
+    return Status(ErrorCode::kInvalidArgument, kNoOffset, "unknown Fisher targets '" + o.fisher + "'");
   torch::set_num_threads(std::max(1, threads));
   torch::manual_seed(o.seed);
   const bool classify = id != "uc12b";
@@ -145,6 +147,7 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
   const int64_t* order = nullptr;
   int64_t pos = n;
   std::map<std::string, double> grad_sq;  // "sensitivity": sum over batches of sum(g^2)
+  std::map<std::string, std::vector<double>> channel_sq;  // the same per output channel
   try {
     if (o.mode == "scales" || o.mode == "sensitivity") net.eval();  // statistics stay as coded
     else net.train();
@@ -171,10 +174,34 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
           torch::AutoGradMode grad(true);
           const torch::Tensor y = net.forward(x);
           task = classify ? torch::nn::functional::cross_entropy(y, labels) : torch::nn::functional::mse_loss(y, x);
-          task.backward();
+          if (o.fisher == "data") {
+            task.backward();
+          } else {
+            // Targets from the model itself: every sample's expected score is
+            // zero, so the cross terms of the batch gradient's square vanish
+            // in expectation and it sums the per-sample Fisher diagonals.
+            torch::Tensor probe;
+            if (classify) {
+              const torch::Tensor drawn = torch::multinomial(torch::softmax(y.detach(), 1), 1).squeeze(1);
+              probe = torch::nn::functional::cross_entropy(
+                  y, drawn, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+            } else {
+              probe = (y * (torch::randint(0, 2, y.sizes()) * 2 - 1)).sum();
+            }
+            probe.backward();
+          }
         }
-        for (auto& [name, p] : params)
-          if (p.grad().defined()) grad_sq[name] += p.grad().square().sum().item<double>();
+        for (auto& [name, p] : params) {
+          if (!p.grad().defined()) continue;
+          const torch::Tensor g2 = p.grad().square();
+          grad_sq[name] += g2.sum().item<double>();
+          if (p.dim() >= 2) {
+            const torch::Tensor per = g2.reshape({p.size(0), -1}).sum(1).to(torch::kDouble).contiguous();
+            std::vector<double>& acc = channel_sq[name];
+            acc.resize(static_cast<size_t>(p.size(0)));
+            for (int64_t c = 0; c < p.size(0); ++c) acc[static_cast<size_t>(c)] += per.data_ptr<double>()[c];
+          }
+        }
         const double l = task.item<double>();
         if (step < tenth) loss_first += l, ++first_n;
         if (step >= steps - tenth) loss_last += l, ++last_n;
@@ -243,6 +270,11 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
   for (const Scaled& s : scaled) report->scales.push_back(to_tensor(s.name, s.s));
   for (const auto& [name, sum] : grad_sq)
     report->sensitivity[name] = sum / static_cast<double>(params[name].numel()) / static_cast<double>(steps);
+  for (auto& [name, acc] : channel_sq) {
+    const double per = static_cast<double>(params[name].numel() / params[name].size(0)) * static_cast<double>(steps);
+    for (double& v : acc) v /= per;
+    report->channel_sensitivity[name] = std::move(acc);
+  }
   report->steps = steps;
   report->first_loss = first_n ? loss_first / static_cast<double>(first_n) : 0.0;
   report->last_loss = last_n ? loss_last / static_cast<double>(last_n) : 0.0;

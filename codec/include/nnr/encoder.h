@@ -118,6 +118,10 @@ struct EncodeOptions {
   bool keep_reconstruction = true;
 };
 
+// The quantisation step size of a qp at a qp_density (spec 4.1), exact:
+// linear between the powers of two, not 2^(qp / 2^qp_density).
+double quantizer_step_size(int qp, int qp_density);
+
 Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings,
               EncodeResult* out);
 Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& settings, const EncodeOptions& options,

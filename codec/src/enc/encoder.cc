@@ -758,4 +758,6 @@ Status encode(const std::vector<Tensor>& tensors, const EncoderSettings& setting
   }
 }
 
+double quantizer_step_size(int qp, int qp_density) { return step_size_exact(qp, qp_density); }
+
 }  // namespace nnr

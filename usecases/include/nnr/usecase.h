@@ -53,6 +53,12 @@ struct FineTuneOptions {
   //   as deployed (inference mode): a diagonal Fisher estimate of how much
   //   each tensor's quantization error costs.
   std::string mode = "weights";
+  // "sensitivity": the targets of the gradient. "model": drawn from the
+  // network's own output distribution (a class from its softmax; for the
+  // autoencoder's squared error a Gaussian, i.e. a random sign per output),
+  // the Fisher information proper, which for squared error is the
+  // Gauss-Newton diagonal; "data": the training labels (the empirical Fisher).
+  std::string fisher = "data";
   int64_t samples = 10000;  // training samples seen (the first ones of the training set)
   double epochs = 0.0;      // > 0: instead of `samples`, this many passes over the whole training set
   int batch_size = 64;
@@ -81,6 +87,9 @@ struct FineTuneReport {
   std::map<std::string, std::pair<Tensor, Tensor>> factors;  // trained factors ("weights" with factors)
   std::vector<Tensor> scales;  // "scales": per weight, <module>.weight_scaling, one value per output channel
   std::map<std::string, double> sensitivity;  // "sensitivity": per parameter, mean squared gradient
+  // "sensitivity": per parameter of rank >= 2, the same per slice of its
+  // first dimension (output channel).
+  std::map<std::string, std::vector<double>> channel_sensitivity;
 };
 
 struct UseCaseMetrics {
