@@ -117,6 +117,22 @@ void hold_zeros(StageResult& r) {
   }
 }
 
+// Names the block of weight `w` with its local scales `scale_name` and (the
+// same module's) bias for settings["block_id_and_param_type"].
+void name_scaled_block(const Tensor& w, const std::string& scale_name,
+                       const std::map<std::string, const Tensor*>& by_name, json* ids, json* types) {
+  const std::string id = w.name.size() > 6 ? w.name.substr(0, w.name.size() - 6) : w.name;
+  (*ids)[w.name] = id;
+  (*types)[w.name] = "weight";
+  (*ids)[scale_name] = id;
+  (*types)[scale_name] = "weight.ls";
+  auto b = by_name.find(id + "bias");
+  if (b != by_name.end() && b->second->shape.size() == 1 && b->second->shape[0] == w.shape[0]) {
+    (*ids)[b->first] = id;
+    (*types)[b->first] = "bias";
+  }
+}
+
 // qp_allocation: the step of each weight from its sensitivity on the
 // (reduced) model as it stands.
 void allocate_steps(StageResult& r, const std::vector<Tensor>& original, UseCase* uc, const json& s, json* e) {
@@ -228,16 +244,7 @@ std::vector<Tensor> with_channel_steps(const std::vector<Tensor>& params, const 
       scale.f32.push_back(sk);
       for (size_t i = k * row; i < (k + 1) * row; ++i) out.back().f32[i] = t.f32[i] / sk;
     }
-    const std::string id = t.name.size() > 6 ? t.name.substr(0, t.name.size() - 6) : t.name;
-    ids[t.name] = id;
-    types[t.name] = "weight";
-    ids[scale.name] = id;
-    types[scale.name] = "weight.ls";
-    auto b = by_name.find(id + "bias");
-    if (b != by_name.end() && b->second->shape.size() == 1 && b->second->shape[0] == t.shape[0]) {
-      ids[b->first] = id;
-      types[b->first] = "bias";
-    }
+    name_scaled_block(t, scale.name, by_name, &ids, &types);
     if (r.ls_qp) (*settings)["qp_per_tensor"][scale.name] = *r.ls_qp;
     out.push_back(std::move(scale));
   }
@@ -533,17 +540,7 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
     if (auto before = by_name.find(it->first); before != by_name.end() && before->second->f32.size() == out.back().f32.size())
       for (size_t k = 0; k < out.back().f32.size(); ++k) out.back().f32[k] *= before->second->f32[k];
     ++scaled;
-    // The block: the weight, its scales and (the same module's) bias.
-    const std::string id = t.name.substr(0, t.name.size() - 6);
-    ids[t.name] = id;
-    types[t.name] = "weight";
-    ids[it->second->name] = id;
-    types[it->second->name] = "weight.ls";
-    auto b = by_name.find(id + "bias");
-    if (b != by_name.end() && b->second->shape.size() == 1 && b->second->shape[0] == t.shape[0]) {
-      ids[b->first] = id;
-      types[b->first] = "bias";
-    }
+    name_scaled_block(t, it->second->name, by_name, &ids, &types);
   }
   (*settings)["block_id_and_param_type"] = {{"block_identifier", ids}, {"parameter_type", types}};
   if (stage.contains("ls_qp"))
