@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "common/settings_json.h"
 #include "nnr/encoder.h"
 #include "nnr/error.h"
 
@@ -323,10 +324,15 @@ void check_stages(const JsonNode& stages) {
       const double x = v.as_number();
       if (!(x > 0 && x <= 1)) v.fail("expected a share in (0, 1]");
     } else if (type == "fine_tune" || type == "lsa") {
-      s.allow_keys(with(kFineTuneKeys, type == "lsa" ? std::set<std::string>{"type", "nonweights", "ls_qp"}
+      s.allow_keys(with(kFineTuneKeys, type == "lsa" ? std::set<std::string>{"type", "nonweights", "ls_qp", "weights", "weights_lr"}
                                                      : std::set<std::string>{"type"}));
       if (s.has("nonweights")) s.at("nonweights").as_bool();
       if (s.has("ls_qp")) s.at("ls_qp").as_int(-256, 255);
+      if (s.has("weights")) s.at("weights").as_bool();
+      if (s.has("weights_lr")) {
+        const double lr = s.at("weights_lr").as_number();
+        if (!(lr > 0 && lr < 10)) s.at("weights_lr").fail("expected a learning rate in (0, 10)");
+      }
       check_fine_tune_options(s);
       if (type == "lsa" && i + 1 != stages.size()) s.fail("\"lsa\" works on the quantized model: it must come last");
     } else if (type == "bn_adapt") {
@@ -509,6 +515,53 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
   o.lr = stage.value("lr", 1e-3);
   o.mode = "scales";
   o.nonweights = stage.value("nonweights", false);
+  // The scales a weight is already coded with (channel steps): its model
+  // coordinates are the coded values times them.
+  std::map<std::string, const Tensor*> coded_scales;
+  for (const Tensor& t : coded)
+    if (t.name.size() > 8 && t.name.compare(t.name.size() - 8, 8, "_scaling") == 0)
+      coded_scales[t.name.substr(0, t.name.size() - 8)] = &t;
+  const auto per_channel = [&](const Tensor& t, bool multiply) {
+    Tensor r = t;
+    auto sc = coded_scales.find(t.name);
+    if (sc == coded_scales.end() || sc->second->f32.empty() || r.f32.size() % sc->second->f32.size() != 0) return r;
+    const size_t row = r.f32.size() / sc->second->f32.size();
+    for (size_t i = 0; i < r.f32.size(); ++i) {
+      const float k = sc->second->f32[i / row];
+      r.f32[i] = multiply ? r.f32[i] * k : r.f32[i] / k;
+    }
+    return r;
+  };
+  EncoderSettings es;
+  if (stage.value("weights", false)) {
+    // The weights train too, through the encoder's own quantizer (the
+    // decoder's reconstruction, bit for bit): each step codes the masters
+    // as the point does and the network runs on what a decoder would see.
+    es.model_kind = ModelKind::kPyTorch;
+    st = settings_from_json(*settings, "/settings", &es);
+    if (!st.ok()) throw Error(st.code(), kNoOffset, "local scaling adaptation: " + st.message());
+    // The weights coded as they are (not factors).
+    std::map<std::string, std::vector<int64_t>> model_shape;
+    for (const Tensor& t : decoded) model_shape[t.name] = t.shape;
+    for (const Tensor& t : coded)
+      if (t.shape.size() >= 2 && !t.f32.empty() && model_shape.count(t.name) && model_shape[t.name] == t.shape)
+        o.masters[t.name] = per_channel(t, true);
+    o.masters_lr = stage.value("weights_lr", 1e-4);
+    o.requantize = [&](std::map<std::string, Tensor>* w) -> Status {
+      std::vector<Tensor> in;
+      for (const Tensor& t : coded) {
+        auto m = w->find(t.name);
+        in.push_back(m == w->end() ? t : per_channel(m->second, false));
+        in.back().name = t.name;
+      }
+      EncodeResult enc;
+      Status e = encode(in, es, &enc);
+      if (!e.ok()) return e;
+      for (Tensor& r : enc.reconstruction)
+        if (auto m = w->find(r.name); m != w->end()) m->second.f32 = std::move(r.f32);
+      return Status();
+    };
+  }
   FineTuneReport rep;
   st = uc.fine_tune(o, &rep);
   if (!st.ok()) throw Error(st.code(), kNoOffset, "local scaling adaptation: " + st.message());
@@ -526,10 +579,15 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
   for (const Tensor& t : coded) by_name[t.name] = &t;
   json ids = json::object(), types = json::object();
   int64_t nonweights_tuned = 0;
+  int64_t weights_tuned = 0;
   for (const Tensor& t : coded) {
     // Scales already coded (channel steps of qp_allocation) are trained on.
     if (scales.count(t.name) && by_name.count(t.name.substr(0, t.name.size() - 8))) continue;
     out.push_back(t);
+    if (auto m = rep.masters.find(t.name); m != rep.masters.end() && m->second.f32.size() == t.f32.size()) {
+      out.back().f32 = per_channel(m->second, false).f32;
+      ++weights_tuned;
+    }
     if (auto n = tuned.find(t.name); n != tuned.end() && n->second.shape == t.shape) {
       out.back().f32 = n->second.f32;
       ++nonweights_tuned;
@@ -550,6 +608,7 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
   e["training"] = report_json(rep);
   e["effect"] = {{"weights_scaled", scaled}};
   if (o.nonweights) e["effect"]["nonweights_tuned"] = nonweights_tuned;
+  if (o.requantize) e["effect"]["weights_tuned"] = weights_tuned;
   e["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
   *log = std::move(e);
   return out;

@@ -136,7 +136,9 @@ nlohmann::json performance_maps(const StageResult& r, double accuracy);
 // every weight trained with the weights frozen; returns `coded` with each
 // scaled weight's <W>_scaling tensor after it, for coding as the block's
 // local-scaling member; `settings` gets the blocks (weight, its scales and
-// its bias) as block_id_and_param_type. Throws Error.
+// its bias) as block_id_and_param_type. With stage "weights": true the
+// weights train too, through the encoder's quantizer at `settings` (a
+// straight-through gradient), and replace the coded ones. Throws Error.
 std::vector<Tensor> apply_lsa(const nlohmann::json& stage, const std::vector<Tensor>& coded,
                               const std::vector<Tensor>& decoded, UseCase& usecase, nlohmann::json* settings,
                               nlohmann::json* log);

@@ -586,6 +586,8 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
   entry("sparse-alloc", {{{"type", "sparsify"}, {"ratio", 0.5}, {"sparsity_loss", {{"m", 1.0}, {"samples", 64}, {"batch_size", 32}}}, {"fine_tune", ft}},
                          alloc});
   entry("alloc-lsa", {alloc, {{"type", "lsa"}, {"samples", 64}, {"nonweights", true}}});
+  entry("alloc-lsa-weights",
+        {alloc, {{"type", "lsa"}, {"samples", 64}, {"nonweights", true}, {"weights", true}, {"weights_lr", 1e-3}}});
   codecs.push_back({{"type", "anchor"}, {"label", "alloc-anchor"}, {"stages", {alloc}}, {"sweep", {{"qp", {-30}}}}});
   const std::string cfg = (dir_ / "train.json").string();
   std::ofstream(cfg) << json{{"name", "train"}, {"threads", 1},
@@ -597,7 +599,7 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
     const CommandResult r = nnr("run " + shell_quote(cfg) + " --output " + shell_quote(out));
     ASSERT_TRUE(r.ok()) << r.output_tail;
     const auto recs = records_by_key(out);
-    ASSERT_EQ(recs.size(), 9u);
+    ASSERT_EQ(recs.size(), 10u);
     for (const auto& [key, rec] : recs) {
       EXPECT_EQ(rec["status"], "ok") << key << ": " << rec.dump();
       EXPECT_EQ(rec["verified"], true) << key;
@@ -671,6 +673,14 @@ TEST_F(PipelineTest, TrainingStagesOnAnEmbeddedModel) {
   EXPECT_EQ(aa["qp_per_tensor"], al["qp_per_tensor"]);
   EXPECT_EQ(al["stages"][1]["effect"]["nonweights_tuned"], 16);
   EXPECT_EQ(al["stages"][1]["effect"]["weights_scaled"], 16);
+  EXPECT_FALSE(al["stages"][1]["effect"].contains("weights_tuned"));
+  // With "weights", the weights train through the encoder's quantizer too:
+  // other levels, decoded bit for bit as the encoder reconstructed them.
+  const json& aw = first.at("vgg16/alloc-lsa-weights/qp=-30");
+  EXPECT_EQ(aw["stages"][1]["effect"]["weights_tuned"], 16);
+  EXPECT_EQ(aw["stages"][1]["effect"]["weights_scaled"], 16);
+  EXPECT_EQ(aw["qp_per_tensor"], al["qp_per_tensor"]);
+  EXPECT_NE(aw["stream_sha256"], al["stream_sha256"]);
 
   // The stream's model parameter set says which tools were used, as the decoder read it.
   EXPECT_EQ(sparse["performance_maps"], json::array({"sparsification"}));

@@ -568,6 +568,10 @@ TEST(Stages, ConfigErrorsNameThePath) {
   EXPECT_EQ(stage_error(R"([{"type": "qp_allocation", "granularity": "tensor", "fisher": "data", "ls_qp": -40},
                             {"type": "lsa", "ls_qp": -36}])"), "");
   EXPECT_NE(stage_error(R"([{"type": "lsa", "ls_qp": 0.5}])").find("/codecs/0/stages/0/ls_qp"), std::string::npos);
+  EXPECT_EQ(stage_error(R"([{"type": "lsa", "weights": true, "weights_lr": 0.001}])"), "");
+  EXPECT_NE(stage_error(R"([{"type": "lsa", "weights": "yes"}])").find("/codecs/0/stages/0/weights"), std::string::npos);
+  EXPECT_NE(stage_error(R"([{"type": "lsa", "weights": true, "weights_lr": 0}])").find("/codecs/0/stages/0/weights_lr"),
+            std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "lsa", "nonweights": 1}])").find("/codecs/0/stages/0/nonweights"),
             std::string::npos);
   EXPECT_NE(stage_error(R"([{"type": "fine_tune", "nonweights": true}])").find("nonweights"), std::string::npos);

@@ -3,7 +3,7 @@
 // gives the same parameters bit for bit; held elements keep their values;
 // factored weights train through G and H and the network's weight is their
 // product; local scaling trains one scale per output channel and nothing
-// else; re-estimating batch-norm statistics (on the ResNet) leaves the
+// else, and with masters the weights through a quantizer; re-estimating batch-norm statistics (on the ResNet) leaves the
 // parameters alone; the
 // sparsity loss makes the weights sparser than the task loss alone; a use
 // case without training data says so.
@@ -184,6 +184,78 @@ TEST(FineTune, LocalScalingWithNonWeights) {
       ASSERT_FLOAT_EQ(now.at(name).f32[i], t.f32[i] * sc.f32[i / per]) << name << " " << i;
   }
   EXPECT_EQ(biases_moved, 16u);  // every bias of the 16 layers
+}
+
+// Local scaling with the weights trained through a quantizer (here rounding
+// to multiples of 1/64, the oracle): every weight ends as the quantized
+// master times its scale, the masters move, stay unquantized and repeat
+// exactly; the quantizer runs once per step and once at the end; its
+// failure and a master that does not fit are errors.
+TEST(FineTune, LocalScalingWithRequantizedMasters) {
+  const auto grid = [](float v) { return std::round(v * 64.0f) / 64.0f; };
+  int calls = 0;
+  FineTuneOptions o = few("scales");
+  o.masters_lr = 1e-3;
+  o.requantize = [&](std::map<std::string, Tensor>* w) -> Status {
+    ++calls;
+    for (auto& [name, t] : *w)
+      for (float& v : t.f32) v = grid(v);
+    return Status();
+  };
+  std::map<std::string, Tensor> trained[2];
+  for (int run = 0; run < 2; ++run) {
+    std::unique_ptr<UseCase> uc = vgg16();
+    ASSERT_TRUE(uc);
+    const auto start = by_name(uc->parameters());
+    o.masters.clear();
+    for (const auto& [name, t] : start)
+      if (is_weight(t) && (name == "features.0.weight" || name == "classifier.6.weight")) o.masters[name] = t;
+    ASSERT_EQ(o.masters.size(), 2u);
+    calls = 0;
+    FineTuneReport rep;
+    ASSERT_TRUE(uc->fine_tune(o, &rep).ok());
+    EXPECT_EQ(calls, rep.steps + 1);
+    ASSERT_EQ(rep.masters.size(), 2u);
+    const auto now = by_name(uc->parameters());
+    std::map<std::string, const Tensor*> scales;
+    for (const Tensor& t : rep.scales) scales[t.name] = &t;
+    for (const auto& [name, m] : rep.masters) {
+      const Tensor& t0 = start.at(name);
+      const Tensor& sc = *scales.at(name + "_scaling");
+      const int64_t per = t0.numel() / t0.shape[0];
+      int64_t moved = 0, off_grid = 0;
+      for (int64_t i = 0; i < t0.numel(); ++i) {
+        ASSERT_EQ(now.at(name).f32[i], grid(m.f32[i]) * sc.f32[i / per]) << name << " " << i;
+        moved += m.f32[i] != t0.f32[i];
+        off_grid += m.f32[i] != grid(m.f32[i]);
+      }
+      EXPECT_GT(moved, t0.numel() / 2) << name;
+      EXPECT_GT(off_grid, t0.numel() / 2) << name;
+      trained[run][name] = m;
+    }
+    // The other weights stay their start times the scale.
+    const Tensor& w = start.at("features.2.weight");
+    const Tensor& sc = *scales.at("features.2.weight_scaling");
+    EXPECT_EQ(now.at("features.2.weight").f32[0], w.f32[0] * sc.f32[0]);
+  }
+  for (const auto& [name, m] : trained[0]) EXPECT_TRUE(m.f32 == trained[1].at(name).f32) << name;
+
+  std::unique_ptr<UseCase> uc = vgg16();
+  ASSERT_TRUE(uc);
+  FineTuneReport rep;
+  FineTuneOptions bad = o;
+  bad.requantize = [&](std::map<std::string, Tensor>*) { return Status(ErrorCode::kInvalidData, 17, "no room"); };
+  Status s = uc->fine_tune(bad, &rep);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("requantizing at step 0: no room"), std::string::npos) << s.describe();
+  bad = o;
+  bad.masters.begin()->second.shape = {1, bad.masters.begin()->second.numel()};
+  s = uc->fine_tune(bad, &rep);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("does not fit"), std::string::npos) << s.describe();
+  bad = o;
+  bad.mode = "weights";
+  EXPECT_FALSE(uc->fine_tune(bad, &rep).ok());
 }
 
 // Sensitivity (the task loss's mean squared gradient per parameter) leaves

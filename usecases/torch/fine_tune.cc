@@ -31,10 +31,13 @@ struct Factored {
   torch::Tensor w, g, h;
 };
 
-// A weight trained through its scales W = W0 * s (local scaling).
+// A weight trained through its scales W = W0 * s (local scaling); with a
+// master m (defined where the weight trains through the quantizer), W0 is
+// the reconstruction of m.
 struct Scaled {
   std::string name;
-  torch::Tensor w, w0, s;
+  torch::Tensor w, w0, s, m;
+  std::string weight;
 };
 
 // A parameter with elements held at their starting values.
@@ -89,10 +92,20 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
       return Status(ErrorCode::kInvalidArgument, kNoOffset, "factors of '" + name + "' do not fit the model");
   }
 
+  if (!o.masters.empty() && (o.mode != "scales" || !o.requantize))
+    return Status(ErrorCode::kInvalidArgument, kNoOffset, "masters train only in mode \"scales\" with requantize");
+  for (const auto& [name, m] : o.masters) {
+    auto it = params.find(name);
+    if (it == params.end() || it->second.dim() < 2 || m.shape != it->second.sizes().vec() ||
+        static_cast<int64_t>(m.f32.size()) != it->second.numel())
+      return Status(ErrorCode::kInvalidArgument, kNoOffset, "master of '" + name + "' does not fit the model");
+  }
+
   std::vector<torch::Tensor> trained;
   std::vector<Factored> factored;
   std::vector<Scaled> scaled;
   std::vector<Held> held;
+  std::vector<torch::Tensor> masters;  // trained through the quantizer (own learning rate)
   std::vector<std::pair<torch::Tensor, double>> sparse;  // weights under the sparsity loss, gamma
   std::map<std::string, bool> was_trainable;
   for (auto& [name, p] : params) was_trainable[name] = p.requires_grad();
@@ -128,8 +141,15 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
       }
       p.set_requires_grad(weight);
       if (!weight) continue;
-      Scaled x{name + "_scaling", p, p.detach().clone(), torch::ones({p.size(0)}).requires_grad_(true)};
+      Scaled x{name + "_scaling", p, p.detach().clone(), torch::ones({p.size(0)}).requires_grad_(true), {}, name};
       trained.push_back(x.s);
+      if (o.requantize) {
+        auto m = o.masters.find(name);
+        if (m != o.masters.end()) {
+          x.m = from_tensor(m->second).requires_grad_(true);
+          masters.push_back(x.m);
+        }
+      }
       scaled.push_back(x);
     }
   }
@@ -142,6 +162,26 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
   const int64_t tenth = std::max<int64_t>(1, steps / 10);
   std::unique_ptr<torch::optim::Adam> opt;
   if (!trained.empty()) opt = std::make_unique<torch::optim::Adam>(trained, torch::optim::AdamOptions(o.lr));
+  std::unique_ptr<torch::optim::Adam> opt_masters;
+  if (!masters.empty())
+    opt_masters = std::make_unique<torch::optim::Adam>(masters, torch::optim::AdamOptions(o.masters_lr));
+  // The masters' reconstruction into W0: the codec's quantizer, outside the graph.
+  const auto requantize = [&]() -> Status {
+    if (masters.empty()) return Status();
+    std::map<std::string, Tensor> w;
+    for (const Scaled& s : scaled)
+      if (s.m.defined()) w[s.weight] = to_tensor(s.weight, s.m);
+    Status st = o.requantize(&w);
+    if (!st.ok()) return st;
+    for (Scaled& s : scaled) {
+      if (!s.m.defined()) continue;
+      auto it = w.find(s.weight);
+      if (it == w.end() || static_cast<int64_t>(it->second.f32.size()) != s.w0.numel())
+        return Status(ErrorCode::kInvalidData, kNoOffset, "no reconstruction of '" + s.weight + "'");
+      s.w0.copy_(from_tensor(it->second).view(s.w0.sizes()));
+    }
+    return Status();
+  };
   double lambda = 0.0;
   torch::Tensor perm;
   const int64_t* order = nullptr;
@@ -208,6 +248,10 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
         continue;
       }
       x = augment(id, x, 0);
+      if (Status st = requantize(); !st.ok()) {
+        restore();
+        return Status(st.code(), st.byte_offset(), "requantizing at step " + std::to_string(step) + ": " + st.message());
+      }
       for (Factored& f : factored) f.w.copy_(torch::matmul(f.g, f.h).view(f.w.sizes()));
       for (Scaled& s : scaled) s.w.copy_(s.w0 * s.s.view(channel_view(s.w0)));
       for (auto& [name, p] : params) p.mutable_grad() = torch::Tensor();
@@ -236,10 +280,15 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
         std::vector<int64_t> dims;
         for (int64_t d = 1; d < s.w0.dim(); ++d) dims.push_back(d);
         s.s.mutable_grad() = (s.w.grad() * s.w0).sum(dims);
+        if (s.m.defined()) s.m.mutable_grad() = s.w.grad() * s.s.detach().view(channel_view(s.w0));
       }
       const double lr = o.lr * 0.5 * (1.0 + std::cos(3.14159265358979 * static_cast<double>(step) / steps));
       for (auto& g : opt->param_groups()) g.options().set_lr(lr);
       opt->step();
+      if (opt_masters) {
+        for (auto& g : opt_masters->param_groups()) g.options().set_lr(lr * o.masters_lr / o.lr);
+        opt_masters->step();
+      }
       for (Held& h : held) h.w.copy_(torch::where(h.mask, h.w0, h.w));
       const double l = task.item<double>();
       if (!std::isfinite(l)) {
@@ -250,6 +299,10 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
       }
       if (step < tenth) loss_first += l, ++first_n;
       if (step >= steps - tenth) loss_last += l, ++last_n;
+    }
+    if (Status st = requantize(); !st.ok()) {
+      restore();
+      return Status(st.code(), st.byte_offset(), "requantizing the trained weights: " + st.message());
     }
     for (Factored& f : factored) f.w.copy_(torch::matmul(f.g, f.h).view(f.w.sizes()));
     for (Scaled& s : scaled) s.w.copy_(s.w0 * s.s.view(channel_view(s.w0)));
@@ -267,7 +320,10 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
     report->factors[it->first] = {to_tensor(it->second.first.name, factored[i].g),
                                   to_tensor(it->second.second.name, factored[i].h)};
   }
-  for (const Scaled& s : scaled) report->scales.push_back(to_tensor(s.name, s.s));
+  for (const Scaled& s : scaled) {
+    report->scales.push_back(to_tensor(s.name, s.s));
+    if (s.m.defined()) report->masters[s.weight] = to_tensor(s.weight, s.m);
+  }
   for (const auto& [name, sum] : grad_sq)
     report->sensitivity[name] = sum / static_cast<double>(params[name].numel()) / static_cast<double>(steps);
   for (auto& [name, acc] : channel_sq) {

@@ -6,6 +6,7 @@
 #define NNR_USECASE_H
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -78,6 +79,16 @@ struct FineTuneOptions {
   // Per weight name, factors G (rows x r) and H (r x rest) with W = G H
   // (low-rank decomposition): G and H train instead of W.
   std::map<std::string, std::pair<Tensor, Tensor>> factors;
+  // "scales" with `requantize`: the weights named in `masters` train too,
+  // through the quantizer. Each step the network runs on requantize(masters)
+  // (times the scales) and the weights' gradient passes straight to the
+  // unquantized masters (the straight-through estimator), so the coded levels
+  // move where the task loss wants them. `masters` hold the unquantized
+  // weights (model coordinates) to start from; `requantize` replaces each
+  // tensor's values by their reconstruction after coding.
+  std::map<std::string, Tensor> masters;
+  std::function<Status(std::map<std::string, Tensor>* weights)> requantize;
+  double masters_lr = 1e-4;
 };
 
 struct FineTuneReport {
@@ -86,6 +97,7 @@ struct FineTuneReport {
   double seconds = 0.0;
   std::map<std::string, std::pair<Tensor, Tensor>> factors;  // trained factors ("weights" with factors)
   std::vector<Tensor> scales;  // "scales": per weight, <module>.weight_scaling, one value per output channel
+  std::map<std::string, Tensor> masters;  // "scales" with requantize: the trained unquantized weights
   std::map<std::string, double> sensitivity;  // "sensitivity": per parameter, mean squared gradient
   // "sensitivity": per parameter of rank >= 2, the same per slice of its
   // first dimension (output channel).
