@@ -4,6 +4,7 @@
 #include "pipeline/stages.h"
 #include "pipeline/updates.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +38,14 @@ std::string resolve(const std::string& base, const std::string& p) {
   if (p.empty() || fs::path(p).is_absolute() || base.empty()) return p;
   return (fs::path(base) / p).lexically_normal().string();
 }
+
+}  // namespace
+
+bool CodecEntry::runs_on(const std::string& usecase_label) const {
+  return usecases.empty() || std::find(usecases.begin(), usecases.end(), usecase_label) != usecases.end();
+}
+
+namespace {
 
 UseCaseEntry parse_usecase(const JsonNode& n, const std::string& base, int threads) {
   n.allow_keys({"id", "label", "model", "data", "train_data", "limit", "variant", "batch_size", "seed", "arch",
@@ -141,12 +150,18 @@ CodecEntry parse_codec(const JsonNode& n) {
 
   if (c.type == CodecType::kOriginal) n.allow_keys({"type", "label"});
   else if (c.type == CodecType::kExternal)
-    n.allow_keys({"type", "label", "settings", "sweep", "encode", "decode", "timeout", "search", "stages"});
-  else n.allow_keys({"type", "label", "settings", "sweep", "search", "stages", "updates"});
+    n.allow_keys({"type", "label", "settings", "sweep", "encode", "decode", "timeout", "search", "stages", "usecases"});
+  else n.allow_keys({"type", "label", "settings", "sweep", "search", "stages", "updates", "usecases"});
   c.label = n.get_string("label", type);
   if (c.label.empty() || c.label.find('/') != std::string::npos)
     n.at("label").fail("expected a non-empty label without '/'");
 
+  if (n.has("usecases")) {
+    const JsonNode u = n.at("usecases");
+    u.expect_array();
+    if (u.size() == 0) u.fail("expected at least one use case label");
+    for (size_t i = 0; i < u.size(); ++i) c.usecases.push_back(u.at(i).as_string());
+  }
   if (n.has("settings")) {
     n.at("settings").expect_object();
     c.settings = n.at("settings").json();
@@ -298,17 +313,23 @@ Status parse_run_config(const json& doc, const std::string& base_dir, RunConfig*
     const JsonNode cds = root.at("codecs");
     cds.expect_array();
     if (cds.size() == 0) cds.fail("expected at least one codec");
+    const std::set<std::string> labels_of_usecases = labels;
     labels.clear();
     for (size_t i = 0; i < cds.size(); ++i) {
       c.codecs.push_back(parse_codec(cds.at(i)));
       if (!labels.insert(c.codecs.back().label).second)
         cds.at(i).fail("duplicate codec label '" + c.codecs.back().label + "' (set \"label\")");
     }
-    // A use case's stage options must leave every codec's stages valid.
+    // An entry's use cases are labels of this run.
+    for (size_t i = 0; i < c.codecs.size(); ++i)
+      for (size_t k = 0; k < c.codecs[i].usecases.size(); ++k)
+        if (!labels_of_usecases.count(c.codecs[i].usecases[k]))
+          cds.at(i).at("usecases").at(k).fail("no use case labelled '" + c.codecs[i].usecases[k] + "' in this run");
+    // A use case's stage options must leave the stages of every codec it runs valid.
     for (size_t u = 0; u < c.usecases.size(); ++u) {
       if (c.usecases[u].stage_options.empty()) continue;
       for (size_t i = 0; i < c.codecs.size(); ++i) {
-        if (c.codecs[i].stages.empty()) continue;
+        if (c.codecs[i].stages.empty() || !c.codecs[i].runs_on(c.usecases[u].label)) continue;
         const json merged =
             stages_for_usecase(c.codecs[i].stages, c.usecases[u].fine_tune, c.usecases[u].stage_options);
         try {

@@ -57,6 +57,9 @@ struct CodecEntry {
   // A sequence of model updates instead of one model (pipeline/updates.h);
   // null when the entry codes the model once.
   nlohmann::json updates = nullptr;
+  // The labels of the use cases the entry runs on; empty: all of them.
+  std::vector<std::string> usecases;
+  bool runs_on(const std::string& usecase_label) const;
 };
 
 struct ReportOptions {

@@ -517,6 +517,7 @@ static Status run_searches(const RunConfig& cfg, size_t u, size_t static_points,
     for (const json& combo : combos) {
       const size_t g = group++;
       if (static_cast<int>(g % static_cast<size_t>(o.shard_count)) != o.shard_index) continue;
+      if (!codec.runs_on(use.label)) continue;
       auto key_of = [&](int qp) {
         json p = combo;
         p["qp"] = qp;
@@ -682,7 +683,7 @@ Status run_experiment(const RunConfig& cfg, const RunOptions& o, RunSummary* sum
     for (const auto* w : pending)
       if (w->usecase == u) todo.push_back(w);
     bool searches = false;
-    for (const CodecEntry& c : cfg.codecs) searches |= c.search.has_value();
+    for (const CodecEntry& c : cfg.codecs) searches |= c.search.has_value() && c.runs_on(cfg.usecases[u].label);
     if (todo.empty() && !searches) continue;
 
     UseCaseState state;

@@ -19,6 +19,7 @@ std::vector<WorkingPoint> expand_working_points(const RunConfig& config) {
   for (size_t u = 0; u < config.usecases.size(); ++u) {
     for (size_t c = 0; c < config.codecs.size(); ++c) {
       const CodecEntry& codec = config.codecs[c];
+      if (!codec.runs_on(config.usecases[u].label)) continue;
       // A search without a swept qp has no grid: its probes are its points.
       bool swept_qp = false;
       for (const auto& [key, values] : codec.sweep) swept_qp |= key == "qp";

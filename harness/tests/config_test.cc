@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "config/run_config.h"
+#include "pipeline/working_points.h"
 
 namespace nnr {
 namespace {
@@ -217,6 +218,38 @@ TEST_F(ConfigTest, Search) {
   d["codecs"][1]["search"]["qp_max"] = -20;
   d["codecs"].erase(0);  // no original to count the tolerance from
   expect_error(d, "/codecs/0/search/tolerance", "add {\"type\": \"original\"}");
+}
+
+// An entry's "usecases" names the use cases it runs on: labels of the run;
+// its working points exist on those only.
+TEST_F(ConfigTest, CodecOnSomeUseCases) {
+  json d = valid();
+  d["usecases"].push_back({{"id", "generic"}, {"model", "model.npz"}, {"label", "second"}});
+  d["codecs"][1]["usecases"] = {"second"};
+  RunConfig c;
+  ASSERT_TRUE(parse_run_config(d, dir_.string(), &c).ok());
+  EXPECT_TRUE(c.codecs[1].runs_on("second"));
+  EXPECT_FALSE(c.codecs[1].runs_on("generic"));
+  EXPECT_TRUE(c.codecs[2].runs_on("generic"));
+  size_t dq_points = 0, anchor_points = 0;
+  for (const WorkingPoint& w : expand_working_points(c)) {
+    if (c.codecs[w.codec].label == "dq") {
+      ++dq_points;
+      EXPECT_EQ(c.usecases[w.usecase].label, "second") << w.key;
+    }
+    anchor_points += c.codecs[w.codec].label == "anchor";
+  }
+  EXPECT_EQ(dq_points, 2u);
+  EXPECT_EQ(anchor_points, 4u);
+  d["codecs"][1]["usecases"] = {"second", "third"};
+  expect_error(d, "/codecs/1/usecases/1", "no use case labelled 'third'");
+  d["codecs"][1]["usecases"] = json::array();
+  expect_error(d, "/codecs/1/usecases", "at least one");
+  d["codecs"][1]["usecases"] = "second";
+  expect_error(d, "/codecs/1/usecases", "array");
+  d["codecs"][1]["usecases"] = {"second"};
+  d["codecs"][0]["usecases"] = {"second"};
+  expect_error(d, "/codecs/0/usecases", "unknown key");
 }
 
 TEST_F(ConfigTest, Report) {

@@ -211,6 +211,9 @@ TEST(FineTune, LocalScalingWithRequantizedMasters) {
     for (const auto& [name, t] : start)
       if (is_weight(t) && (name == "features.0.weight" || name == "classifier.6.weight")) o.masters[name] = t;
     ASSERT_EQ(o.masters.size(), 2u);
+    // A sparse master stays sparse.
+    auto& c6 = o.masters.at("classifier.6.weight").f32;
+    for (size_t i = 0; i < c6.size(); i += 3) c6[i] = 0.0f;
     calls = 0;
     FineTuneReport rep;
     ASSERT_TRUE(uc->fine_tune(o, &rep).ok());
@@ -231,6 +234,9 @@ TEST(FineTune, LocalScalingWithRequantizedMasters) {
       }
       EXPECT_GT(moved, t0.numel() / 2) << name;
       EXPECT_GT(off_grid, t0.numel() / 2) << name;
+      if (name == "classifier.6.weight") {
+        for (size_t i = 0; i < m.f32.size(); i += 3) ASSERT_EQ(m.f32[i], 0.0f) << i;
+      }
       trained[run][name] = m;
     }
     // The other weights stay their start times the scale.

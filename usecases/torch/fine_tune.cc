@@ -148,6 +148,7 @@ Status fine_tune_net(models::Net& net, const std::string& id, const data::Sample
         if (m != o.masters.end()) {
           x.m = from_tensor(m->second).requires_grad_(true);
           masters.push_back(x.m);
+          held.push_back({x.m, x.m.detach().clone(), x.m.detach() == 0});  // a sparse weight stays sparse
         }
       }
       scaled.push_back(x);

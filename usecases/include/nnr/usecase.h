@@ -84,8 +84,9 @@ struct FineTuneOptions {
   // (times the scales) and the weights' gradient passes straight to the
   // unquantized masters (the straight-through estimator), so the coded levels
   // move where the task loss wants them. `masters` hold the unquantized
-  // weights (model coordinates) to start from; `requantize` replaces each
-  // tensor's values by their reconstruction after coding.
+  // weights (model coordinates) to start from (their zeros stay zero: a
+  // sparsified weight stays sparse); `requantize` replaces each tensor's
+  // values by their reconstruction after coding.
   std::map<std::string, Tensor> masters;
   std::function<Status(std::map<std::string, Tensor>* weights)> requantize;
   double masters_lr = 1e-4;
