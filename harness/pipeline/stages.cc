@@ -515,16 +515,14 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
   o.lr = stage.value("lr", 1e-3);
   o.mode = "scales";
   o.nonweights = stage.value("nonweights", false);
+  std::map<std::string, const Tensor*> by_name;
+  for (const Tensor& t : coded) by_name[t.name] = &t;
   // The scales a weight is already coded with (channel steps): its model
   // coordinates are the coded values times them.
-  std::map<std::string, const Tensor*> coded_scales;
-  for (const Tensor& t : coded)
-    if (t.name.size() > 8 && t.name.compare(t.name.size() - 8, 8, "_scaling") == 0)
-      coded_scales[t.name.substr(0, t.name.size() - 8)] = &t;
   const auto per_channel = [&](const Tensor& t, bool multiply) {
     Tensor r = t;
-    auto sc = coded_scales.find(t.name);
-    if (sc == coded_scales.end() || sc->second->f32.empty() || r.f32.size() % sc->second->f32.size() != 0) return r;
+    auto sc = by_name.find(t.name + "_scaling");
+    if (sc == by_name.end() || sc->second->f32.empty() || r.f32.size() % sc->second->f32.size() != 0) return r;
     const size_t row = r.f32.size() / sc->second->f32.size();
     for (size_t i = 0; i < r.f32.size(); ++i) {
       const float k = sc->second->f32[i / row];
@@ -575,8 +573,6 @@ std::vector<Tensor> apply_lsa(const json& stage, const std::vector<Tensor>& code
   for (const Tensor& s : rep.scales) scales[s.name] = &s;
   std::vector<Tensor> out;
   int64_t scaled = 0;
-  std::map<std::string, const Tensor*> by_name;
-  for (const Tensor& t : coded) by_name[t.name] = &t;
   json ids = json::object(), types = json::object();
   int64_t nonweights_tuned = 0;
   int64_t weights_tuned = 0;
